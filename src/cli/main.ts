@@ -2,10 +2,13 @@ import { VigilError, errorMessage } from '../errors.js';
 import type { Command } from './command.js';
 import { UsageError } from './command.js';
 import { analyze } from './commands/analyze.js';
+import { apply, down, up } from './commands/daemon-cmds.js';
+import { doctor } from './commands/doctor.js';
+import { events, inspect, ls, restart, rm, start, stop } from './commands/service-cmds.js';
 import { defaultIO, type CliIO } from './output.js';
 
 /** Every command, in the order `vigil help` lists them. */
-export const commands: Command[] = [analyze];
+export const commands: Command[] = [up, down, apply, start, stop, restart, rm, ls, inspect, events, analyze, doctor];
 
 function help(io: CliIO): void {
   const w = Math.max(...commands.map((c) => c.name.length));

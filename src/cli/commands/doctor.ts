@@ -1,0 +1,125 @@
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync, statfsSync } from 'node:fs';
+import { ensureHome, resolveHome } from '../../daemon/home.js';
+import { ownNofile } from '../../daemon/limits.js';
+import { jsonOption, parse } from '../args.js';
+import type { Command } from '../command.js';
+import { formatBytes, paint, printJson } from '../output.js';
+
+export interface Check {
+  check: string;
+  status: 'ok' | 'warn' | 'fail';
+  value: string;
+  meaning: string;
+}
+
+function readNum(path: string): number | null {
+  try {
+    return Number(readFileSync(path, 'utf8').trim());
+  } catch {
+    return null;
+  }
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What this machine lets Vigil do, each with what it means for the user. */
+export function runChecks(home: string): Check[] {
+  const checks: Check[] = [];
+  const nofile = ownNofile();
+  checks.push({
+    check: 'fd limit (hard)',
+    status: nofile.hard >= 4096 ? 'ok' : 'warn',
+    value: String(nofile.hard),
+    meaning:
+      nofile.hard >= 4096
+        ? `services get soft 1024 by default and may be raised up to ${nofile.hard} with limits.nofile`
+        : `services cannot be given more than ${nofile.hard} descriptors; raise the hard limit (ulimit -Hn, or LimitNOFILE= in the systemd unit)`,
+  });
+  const fileMax = readNum('/proc/sys/fs/file-max');
+  const nrOpen = readNum('/proc/sys/fs/nr_open');
+  if (fileMax !== null) {
+    checks.push({
+      check: 'fs.file-max',
+      status: fileMax >= 65536 ? 'ok' : 'warn',
+      value: String(fileMax),
+      meaning: 'descriptors the whole machine may have open; per-process limits matter more',
+    });
+  }
+  if (nrOpen !== null) {
+    checks.push({ check: 'fs.nr_open', status: 'ok', value: String(nrOpen), meaning: 'the highest per-process limit possible' });
+  }
+  const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  const v1 = existsSync('/sys/fs/cgroup/pids') || existsSync('/sys/fs/cgroup/memory');
+  const cgWritable = v2 ? writable('/sys/fs/cgroup') : v1 && writable('/sys/fs/cgroup/pids');
+  checks.push({
+    check: 'cgroups',
+    status: cgWritable ? 'ok' : 'warn',
+    value: v2 ? 'v2' + (cgWritable ? ', writable' : ', read-only') : v1 ? 'v1' + (cgWritable ? ', writable' : ', read-only') : 'none',
+    meaning: cgWritable
+      ? 'a writable cgroup is available, but this version does not use it yet: escaped processes are found by walking /proc and memory is enforced by graceful restarts'
+      : 'no writable cgroup: escaped processes are found by walking /proc, memory is enforced by graceful restarts only, and tasks limits cannot be enforced',
+  });
+  let prlimit = false;
+  try {
+    execFileSync('prlimit', ['--version'], { stdio: 'ignore' });
+    prlimit = true;
+  } catch {
+    // not installed
+  }
+  checks.push({
+    check: 'prlimit',
+    status: 'ok',
+    value: prlimit ? 'present' : 'absent',
+    meaning: 'limits are applied by a POSIX sh wrapper (ulimit), so prlimit is optional',
+  });
+  const hasProc = existsSync('/proc/self/fd');
+  checks.push({
+    check: '/proc',
+    status: hasProc ? 'ok' : 'fail',
+    value: hasProc ? 'readable' : 'missing',
+    meaning: hasProc
+      ? 'descriptors, memory and sockets of every process can be measured'
+      : 'not Linux: services are supervised, but descriptors, memory and sockets are not measured and leaks are not detected',
+  });
+  ensureHome(home);
+  try {
+    const s = statfsSync(home);
+    const free = s.bavail * s.bsize;
+    checks.push({
+      check: 'free disk (VIGIL_HOME)',
+      status: free > 1024 ** 3 ? 'ok' : free > 100 * 1024 ** 2 ? 'warn' : 'fail',
+      value: `${formatBytes(free)} at ${home}`,
+      meaning: 'logs and history are written here; when it fills, services keep running and dropped log lines are counted',
+    });
+  } catch {
+    // statfs unsupported
+  }
+  return checks;
+}
+
+export const doctor: Command = {
+  name: 'doctor',
+  summary: 'check fd limits, cgroups, /proc and disk, and say what each means',
+  usage: 'vigil doctor [--json]',
+  async run(args, io) {
+    const { values } = parse(args, { ...jsonOption });
+    const checks = runChecks(resolveHome());
+    if (values.json) {
+      printJson(io, checks);
+    } else {
+      for (const c of checks) {
+        const mark = c.status === 'ok' ? paint(io, 'green', 'ok  ') : c.status === 'warn' ? paint(io, 'yellow', 'warn') : paint(io, 'red', 'FAIL');
+        io.out(`${mark}  ${c.check}: ${c.value}\n      ${c.meaning}\n`);
+      }
+    }
+    return checks.some((c) => c.status === 'fail') ? 1 : 0;
+  },
+};

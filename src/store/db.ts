@@ -1,0 +1,18 @@
+import Database from 'better-sqlite3';
+import { chmodSync, existsSync } from 'node:fs';
+import { migrate } from './migrations.js';
+
+export type DB = Database.Database;
+
+/** Opens (creating if needed) the state database in WAL mode and brings its schema up to date. */
+export function openDatabase(path: string): DB {
+  const fresh = !existsSync(path);
+  const db = new Database(path);
+  if (fresh) chmodSync(path, 0o600);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}

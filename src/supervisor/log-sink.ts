@@ -1,0 +1,13 @@
+/** How the supervisor hands a service's stdout/stderr to the log capture (see src/logs). */
+export interface LogSink {
+  /** Makes the pipes and returns the fds to give the child as stdout and stderr. */
+  prepareSpawn(): { stdout: number; stderr: number };
+  /** Called right after spawn (also after a failed spawn): releases the daemon's copies of the child's ends. */
+  afterSpawn(): void;
+  /** Resumes capture of a still-running service after a daemon restart. */
+  attach(opts: { gap: boolean }): void;
+  /** Resolves once everything the service wrote has been read (or after `timeoutMs`). */
+  waitDrained(timeoutMs: number): Promise<boolean>;
+  lastLines(stream: 'out' | 'err', n: number): string[];
+  close(): Promise<void>;
+}

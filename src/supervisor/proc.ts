@@ -1,0 +1,126 @@
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** The few fields of /proc/PID/stat the supervisor needs. */
+export interface ProcStat {
+  pid: number;
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  startTicks: number;
+}
+
+/** Parses /proc/PID/stat text (comm may contain spaces and parentheses). */
+export function parseStatLine(text: string): ProcStat | null {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return null;
+  const pid = Number(text.slice(0, open).trim());
+  const f = text
+    .slice(close + 2)
+    .trim()
+    .split(' ');
+  // After comm: state(0) ppid(1) pgrp(2) session(3) ... starttime is field 22 overall → index 19 here.
+  if (f.length < 20) return null;
+  return {
+    pid,
+    state: f[0]!,
+    ppid: Number(f[1]),
+    pgrp: Number(f[2]),
+    session: Number(f[3]),
+    startTicks: Number(f[19]),
+  };
+}
+
+/** Reads /proc/PID/stat synchronously; null when the process is gone. (A few µs: procfs, no disk.) */
+export function readStat(pid: number): ProcStat | null {
+  try {
+    return parseStatLine(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+  } catch {
+    return null;
+  }
+}
+
+/** True when `pid` is alive (not a zombie) and, if given, started at `startTicks` (so a reused pid is never mistaken). */
+export function isAlive(pid: number, startTicks?: number | null): boolean {
+  const st = readStat(pid);
+  if (!st || st.state === 'Z' || st.state === 'X') return false;
+  return startTicks === undefined || startTicks === null || st.startTicks === startTicks;
+}
+
+/** All pids currently in /proc. */
+export function listPids(): number[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const n of names) {
+    const c = n.charCodeAt(0);
+    if (c >= 48 && c <= 57) out.push(Number(n));
+  }
+  return out;
+}
+
+/** True when /proc/PID/environ contains exactly `key=value`. */
+export function hasMarker(pid: number, key: string, value: string): boolean {
+  let env: Buffer;
+  try {
+    env = readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return false;
+  }
+  const needle = Buffer.from(`${key}=${value}\0`);
+  const i = env.indexOf(needle);
+  return i === 0 || (i > 0 && env[i - 1] === 0);
+}
+
+/**
+ * Live (non-zombie) members of a service: processes in its process group, descendants of its main pid,
+ * and processes carrying its marker in their environment (escaped via setsid or a double fork).
+ */
+export function findServiceProcesses(
+  pgid: number | null,
+  marker: { key: string; value: string } | null,
+  rootPid?: number,
+): ProcStat[] {
+  const stats: ProcStat[] = [];
+  for (const pid of listPids()) {
+    if (pid === process.pid) continue;
+    const st = readStat(pid);
+    if (st && st.state !== 'Z' && st.state !== 'X') stats.push(st);
+  }
+  const members = new Map<number, ProcStat>();
+  for (const st of stats) {
+    if (pgid !== null && st.pgrp === pgid) members.set(st.pid, st);
+    else if (rootPid !== undefined && st.pid === rootPid) members.set(st.pid, st);
+  }
+  // Descendants of anything already found (walk ppid links to a fixed point).
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const st of stats) {
+      if (!members.has(st.pid) && members.has(st.ppid)) {
+        members.set(st.pid, st);
+        grew = true;
+      }
+    }
+  }
+  if (marker) {
+    for (const st of stats) {
+      if (!members.has(st.pid) && hasMarker(st.pid, marker.key, marker.value)) members.set(st.pid, st);
+    }
+  }
+  return [...members.values()];
+}
+
+/** The command line of a process, for reports ("pid 4121 (python3 app.py) survived"). */
+export function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,414 @@
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import type { ServiceConfig } from '../config/schema.js';
+import { VigilError, errorMessage } from '../errors.js';
+import type { LogSink } from './log-sink.js';
+import { isAlive, readStat } from './proc.js';
+import {
+  decideAfterExit,
+  initialBackoff,
+  type BackoffState,
+  type ServiceStatus,
+} from './restart-policy.js';
+import { preflight, spawnService } from './spawn.js';
+import { killTree, liveMembers, stopTree, type Survivor, type TreeRef } from './stop-tree.js';
+import type { Store } from '../store/store.js';
+
+/** Why a run ended. */
+export type ExitReason =
+  | 'crashed'
+  | 'exited'
+  | 'stopped'
+  | 'restarted'
+  | 'oom-killed'
+  | 'memory-limit'
+  | 'health'
+  | 'fd-exhaustion'
+  | 'leak-fds'
+  | 'leak-memory'
+  | 'fd-limit'
+  | 'spawn-failed'
+  | 'unknown';
+
+export interface LastExit {
+  code: number | null;
+  signal: string | null;
+  reason: ExitReason;
+  /** Plain words: "exited with code 1", "killed by SIGKILL", "exit status unknown (taken back after a daemon restart)". */
+  detail: string;
+  at: number;
+  exit_known: boolean;
+}
+
+export interface SupervisorEvent {
+  service: string;
+  kind: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+/** What a service needs from the daemon around it. */
+export interface ServiceContext {
+  homeId: string;
+  store: Store;
+  emit: (e: SupervisorEvent) => void;
+  logSink: (service: string) => LogSink;
+  /** Hard nofile limit of the daemon: the default hard limit of every service. */
+  daemonHardNofile: number;
+  /** Throws when a new process may not start now (max_concurrent). */
+  admit: (service: string) => void;
+  /** Environment every service starts from (the daemon's own). */
+  baseEnv: Record<string, string>;
+}
+
+export const MARKER_KEY = 'VIGIL_SERVICE_ID';
+const FD_EXHAUSTION = /EMFILE|Too many open files/i;
+
+/** One supervised service: its state machine, its current process tree and its restart policy. */
+export class Service {
+  status: ServiceStatus = 'stopped';
+  pid: number | null = null;
+  startTicks: number | null = null;
+  startedAt: number | null = null;
+  restarts = 0;
+  lastExit: LastExit | null = null;
+  /** Processes that survived the last stop, if any (reported, never hidden). */
+  survivors: Survivor[] = [];
+  /** Set when the restart budget ran out; cleared by a manual start. */
+  failedReason: string | null = null;
+
+  private child: ChildProcess | null = null;
+  private adopted = false;
+  private runId: number | null = null;
+  private backoff: BackoffState;
+  private timer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private stopping: Promise<Survivor[]> | null = null;
+  private intent: ExitReason | null = null;
+  private exitSeen: (() => void) | null = null;
+  private exiting = false;
+  readonly logs: LogSink;
+
+  constructor(
+    readonly name: string,
+    public config: ServiceConfig,
+    private readonly ctx: ServiceContext,
+  ) {
+    this.backoff = initialBackoff(config);
+    this.logs = ctx.logSink(name);
+  }
+
+  get marker(): { key: string; value: string } {
+    return { key: MARKER_KEY, value: `${this.ctx.homeId}/${this.name}` };
+  }
+
+  /** True while a process of this service may be alive. */
+  get active(): boolean {
+    return this.pid !== null;
+  }
+
+  get uptimeMs(): number {
+    return this.pid !== null && this.startedAt !== null ? Date.now() - this.startedAt : 0;
+  }
+
+  nofile(): { soft: number; hard: number } {
+    const hard = this.config.limits.nofile?.hard ?? this.ctx.daemonHardNofile;
+    const soft = Math.min(this.config.limits.nofile?.soft ?? 1024, hard);
+    return { soft, hard };
+  }
+
+  private setStatus(s: ServiceStatus, message?: string): void {
+    if (this.status === s) return;
+    const from = this.status;
+    this.status = s;
+    this.ctx.emit({ service: this.name, kind: 'state', message: message ?? `${from} → ${s}`, data: { from, to: s } });
+  }
+
+  private clearTimers(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  argv(): string[] {
+    const c = this.config.command;
+    return Array.isArray(c) ? [...c] : c.trim().split(/\s+/);
+  }
+
+  /** Starts the service if it is not running; a start during backoff happens at once. */
+  start(): void {
+    if (this.stopping) throw new VigilError('SERVICE_STOPPING', `${this.name} is stopping; try again when it has stopped`);
+    this.failedReason = null;
+    if (this.pid !== null) return;
+    this.clearTimers();
+    this.backoff = initialBackoff(this.config);
+    this.spawnNow();
+  }
+
+  private spawnNow(): void {
+    this.clearTimers();
+    const cfg = this.config;
+    const env: Record<string, string> = { ...this.ctx.baseEnv, ...(cfg.env ?? {}) };
+    env[MARKER_KEY] = this.marker.value;
+    const argv = this.argv();
+    const cwd = cfg.cwd ?? process.cwd();
+    let child: ChildProcess;
+    try {
+      preflight(this.name, argv, cwd, env);
+      this.ctx.admit(this.name);
+      const fds = this.logs.prepareSpawn();
+      try {
+        child = spawnService({ service: this.name, argv, cwd, env, nofile: this.nofile(), ...fds });
+      } finally {
+        this.logs.afterSpawn();
+      }
+    } catch (err) {
+      this.spawnFailed(err);
+      return;
+    }
+    const pid = child.pid;
+    if (pid === undefined) {
+      // The error event follows; the exit event may not.
+      child.once('error', (err) => this.spawnFailed(err));
+      return;
+    }
+    this.child = child;
+    this.adopted = false;
+    this.pid = pid;
+    this.startedAt = Date.now();
+    this.startTicks = readStat(pid)?.startTicks ?? null;
+    this.runId = this.ctx.store.beginRun(this.name, pid, this.startTicks, this.startedAt);
+    child.once('exit', (code, signal) => this.onExit(code, signal, true));
+    child.once('error', () => undefined); // exit follows
+    this.setStatus('starting', `started, pid ${pid}`);
+    const minUptime = cfg.min_uptime;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.pid === pid && this.status === 'starting') this.setStatus('running', `running, pid ${pid}`);
+    }, minUptime);
+  }
+
+  private spawnFailed(err: unknown): void {
+    const message = errorMessage(err);
+    const code = err instanceof VigilError ? err.code : 'SPAWN_FAILED';
+    this.pid = null;
+    this.child = null;
+    this.lastExit = { code: null, signal: null, reason: 'spawn-failed', detail: message, at: Date.now(), exit_known: true };
+    this.failedReason = message;
+    this.setStatus('failed', message);
+    this.ctx.emit({ service: this.name, kind: 'spawn-failed', message, data: { code } });
+  }
+
+  /** Takes back a process started by a previous daemon (after a crash or `down --leave-running`). */
+  adopt(pid: number, startTicks: number | null, startedAt: number, runId: number): void {
+    this.pid = pid;
+    this.startTicks = startTicks;
+    this.startedAt = startedAt;
+    this.runId = runId;
+    this.adopted = true;
+    this.logs.attach({ gap: true });
+    this.setStatus('running', `taken back, pid ${pid}`);
+    this.pollTimer = setInterval(() => {
+      if (!isAlive(pid, startTicks)) this.onExit(null, null, false);
+    }, 500);
+    this.pollTimer.unref();
+  }
+
+  private async onExit(code: number | null, signal: NodeJS.Signals | null, known: boolean): Promise<void> {
+    if (this.pid === null || this.exiting) return; // already handled (exit event and fallback both fired)
+    this.exiting = true;
+    try {
+      await this.handleExit(code, signal, known);
+    } finally {
+      this.exiting = false;
+    }
+  }
+
+  private async handleExit(code: number | null, signal: NodeJS.Signals | null, known: boolean): Promise<void> {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+    const pid = this.pid;
+    const startedAt = this.startedAt ?? Date.now();
+    const runId = this.runId;
+    const intent = this.intent;
+    this.child = null;
+    this.clearTimers();
+    const exitSeen = this.exitSeen;
+    this.exitSeen = null;
+    // If the main process died on its own, what it left behind (workers holding the port) goes too,
+    // before anything is restarted.
+    if (!intent && pid !== null) {
+      const ref = this.treeRef(pid);
+      if (liveMembers(ref).length > 0) this.survivors = await stopTree(ref, 'SIGTERM', 1000);
+    }
+    await this.logs.waitDrained(300);
+    const stderr = this.logs.lastLines('err', 20);
+    const stdout = this.logs.lastLines('out', 20);
+    const reason: ExitReason =
+      intent ??
+      (!known
+        ? 'unknown'
+        : code === 0 && signal === null
+          ? 'exited'
+          : stderr.some((l) => FD_EXHAUSTION.test(l))
+            ? 'fd-exhaustion'
+            : 'crashed');
+    const detail = !known
+      ? 'exit status unknown (the process was taken back after a daemon restart)'
+      : signal
+        ? `killed by ${signal}`
+        : `exited with code ${code}`;
+    const at = Date.now();
+    this.lastExit = { code, signal, reason, detail, at, exit_known: known };
+    if (runId !== null) {
+      this.ctx.store.endRun(runId, {
+        ended_at: at,
+        exit_code: code,
+        signal,
+        reason,
+        exit_known: known,
+        last_stdout: stdout,
+        last_stderr: stderr,
+      });
+    }
+    this.pid = null;
+    this.startTicks = null;
+    this.runId = null;
+    this.adopted = false;
+    if (exitSeen) {
+      exitSeen();
+      return; // a stop or restart in progress takes it from here
+    }
+    this.ctx.emit({
+      service: this.name,
+      kind: reason === 'exited' ? 'exit' : 'crash',
+      message: `${this.name} ${detail}${reason !== 'crashed' && reason !== 'exited' ? ` (${reason})` : ''}`,
+      data: { pid, code, signal, reason },
+    });
+    const d = decideAfterExit(this.config, this.backoff, { uptimeMs: at - startedAt, code, signal }, at);
+    this.backoff = d.state;
+    if (d.action === 'none') {
+      if (d.budgetExhausted) {
+        const m = this.config.max_restarts!;
+        this.failedReason = `gave up after ${m.count} restarts within ${Math.round(m.window_ms / 1000)} s`;
+        this.ctx.emit({ service: this.name, kind: 'failed', message: `${this.name}: ${this.failedReason}` });
+      }
+      this.setStatus(d.status);
+      return;
+    }
+    this.restarts += 1;
+    this.ctx.store.setRestarts(this.name, this.restarts);
+    if (d.delayMs <= 0) {
+      this.spawnNow();
+      return;
+    }
+    this.setStatus(d.status, `restarting in ${(d.delayMs / 1000).toFixed(1)} s`);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.spawnNow();
+    }, d.delayMs);
+  }
+
+  private treeRef(pid: number): TreeRef {
+    return { pgid: pid, mainPid: pid, marker: this.marker };
+  }
+
+  /** Stops the whole tree gracefully. `reason` is recorded as the run's exit reason. */
+  stop(reason: ExitReason = 'stopped'): Promise<Survivor[]> {
+    this.clearTimers();
+    if (this.stopping) return this.stopping;
+    if (this.pid === null) {
+      if (this.status !== 'stopped') this.setStatus('stopped');
+      return Promise.resolve([]);
+    }
+    this.stopping = this.doStop(reason).finally(() => {
+      this.stopping = null;
+    });
+    return this.stopping;
+  }
+
+  private async doStop(reason: ExitReason): Promise<Survivor[]> {
+    const pid = this.pid!;
+    this.intent = reason;
+    this.setStatus('stopping', `stopping (${reason})`);
+    const exited = new Promise<void>((resolve) => {
+      this.exitSeen = resolve;
+    });
+    const cfg = this.config;
+    if (cfg.pre_stop) await this.runPreStop(pid);
+    const ref = this.treeRef(pid);
+    let survivors = await stopTree(ref, cfg.stop_signal as NodeJS.Signals, cfg.stop_grace);
+    // The main process is gone; wait for its exit to be processed (bounded: an adopted process is polled).
+    const t = setTimeout(() => this.onExit(null, null, false), 3000);
+    await exited;
+    clearTimeout(t);
+    if (survivors.length > 0) survivors = await killTree(ref);
+    this.survivors = survivors;
+    if (survivors.length > 0) {
+      this.ctx.emit({
+        service: this.name,
+        kind: 'survivors',
+        message: `${this.name}: ${survivors.length} process(es) survived the stop: ${survivors
+          .map((s) => `${s.pid} (${s.cmd})`)
+          .join(', ')}`,
+        data: { survivors },
+      });
+    }
+    this.intent = null;
+    this.setStatus('stopped', `stopped (${reason})`);
+    return survivors;
+  }
+
+  private runPreStop(pid: number): Promise<void> {
+    const c = this.config.pre_stop!;
+    const argv = Array.isArray(c) ? c : ['/bin/sh', '-c', c];
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (msg?: string) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (msg) this.ctx.emit({ service: this.name, kind: 'pre-stop', message: `${this.name}: pre_stop ${msg}` });
+        resolve();
+      };
+      const child = spawnChild(argv[0]!, argv.slice(1), {
+        cwd: this.config.cwd ?? process.cwd(),
+        env: { ...this.ctx.baseEnv, ...(this.config.env ?? {}), VIGIL_SERVICE_PID: String(pid) },
+        stdio: 'ignore',
+      });
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        finish(`timed out after ${this.config.pre_stop_timeout} ms`);
+      }, this.config.pre_stop_timeout);
+      child.once('error', (err) => finish(`failed: ${err.message}`));
+      child.once('exit', (code) => finish(code === 0 ? undefined : `exited with code ${code}`));
+    });
+  }
+
+  /** Graceful restart (stop the whole tree, then start) recorded with `reason`. */
+  async restart(reason: ExitReason = 'restarted'): Promise<void> {
+    await this.stop(reason);
+    this.restarts += 1;
+    this.ctx.store.setRestarts(this.name, this.restarts);
+    this.backoff = initialBackoff(this.config);
+    this.failedReason = null;
+    this.spawnNow();
+  }
+
+  /** Releases everything this service holds in the daemon (timers, pollers, log readers). */
+  async dispose(): Promise<void> {
+    this.clearTimers();
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+    await this.logs.close();
+  }
+
+  /** Forgets the process without stopping it (for `down --leave-running`). */
+  detach(): void {
+    this.clearTimers();
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+    if (this.child) {
+      this.child.removeAllListeners('exit');
+      this.child.unref();
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { VigilError } from '../errors.js';
+
+/**
+ * The exec wrapper: POSIX sh that joins the cgroup (if any), applies the service's nofile limit and
+ * execs the command, so the service's pid is the pid Node spawned and no wrapper process stays behind.
+ * Node cannot run code between fork and exec, and it raised its own soft fd limit to the hard limit,
+ * which every child would otherwise inherit.
+ *   $1 soft nofile, $2 hard nofile, $3 cgroup.procs path or empty, then the command and its arguments.
+ */
+export const WRAPPER_SCRIPT = [
+  'if [ -n "$3" ]; then echo $$ > "$3" || { echo "vigil: cannot join cgroup $3" >&2; exit 126; }; fi',
+  'ulimit -H -n "$2" 2>/dev/null || { echo "vigil: cannot set the hard nofile limit to $2" >&2; exit 126; }',
+  'ulimit -S -n "$1" 2>/dev/null || { echo "vigil: cannot set the soft nofile limit to $1" >&2; exit 126; }',
+  'shift 3',
+  'exec "$@"',
+].join('\n');
+
+export interface SpawnSpec {
+  service: string;
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  uid?: number;
+  gid?: number;
+  nofile: { soft: number; hard: number };
+  cgroupProcs?: string;
+  stdout: number | 'ignore';
+  stderr: number | 'ignore';
+}
+
+/** Starts a service through the exec wrapper in its own session (process group). */
+export function spawnService(spec: SpawnSpec): ChildProcess {
+  const args = [
+    '-c',
+    WRAPPER_SCRIPT,
+    'vigil-exec',
+    String(spec.nofile.soft),
+    String(spec.nofile.hard),
+    spec.cgroupProcs ?? '',
+    ...spec.argv,
+  ];
+  return spawn('/bin/sh', args, {
+    cwd: spec.cwd,
+    env: spec.env,
+    stdio: ['ignore', spec.stdout, spec.stderr],
+    detached: true, // setsid(): own session and process group
+    uid: spec.uid,
+    gid: spec.gid,
+  });
+}
+
+/**
+ * Checks before spawning, so a bad config fails with a clear reason instead of an exit code 127:
+ * the working directory exists, and the program exists and is executable (searched on the service's PATH).
+ * Returns the resolved program path.
+ */
+export function preflight(service: string, argv: string[], cwd: string, env: Record<string, string>): string {
+  let st;
+  try {
+    st = statSync(cwd);
+  } catch {
+    throw new VigilError('SPAWN_BAD_CWD', `${service}: working directory ${cwd} does not exist`);
+  }
+  if (!st.isDirectory()) throw new VigilError('SPAWN_BAD_CWD', `${service}: ${cwd} is not a directory`);
+  const prog = argv[0];
+  if (!prog) throw new VigilError('SPAWN_NO_COMMAND', `${service}: empty command`);
+  const candidates = prog.includes('/')
+    ? [isAbsolute(prog) ? prog : resolve(cwd, prog)]
+    : (env.PATH ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(isAbsolute(d) ? d : resolve(cwd, d), prog));
+  let found: string | undefined;
+  let notExecutable: string | undefined;
+  for (const c of candidates) {
+    try {
+      const s = statSync(c);
+      if (!s.isFile()) continue;
+      accessSync(c, constants.X_OK);
+      found = c;
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EACCES') notExecutable = c;
+    }
+  }
+  if (found) return found;
+  if (notExecutable)
+    throw new VigilError('SPAWN_NOT_EXECUTABLE', `${service}: ${notExecutable} is not executable (chmod +x?)`);
+  throw new VigilError(
+    'SPAWN_NOT_FOUND',
+    prog.includes('/')
+      ? `${service}: command not found: ${candidates[0]}`
+      : `${service}: command not found: '${prog}' is not on PATH`,
+  );
+}
