@@ -29,7 +29,13 @@ const STATUS: Record<string, 400 | 404 | 409 | 422> = {
   INVALID_OPTIONS: 422,
 };
 
-function fail(c: Context, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+function fail(
+  c: Context,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+) {
   return c.json({ error: { code, message, ...extra } }, status as 400);
 }
 
@@ -156,7 +162,9 @@ export function createApp(daemon: Daemon, port: () => number, extraHosts: string
       })
       .safeParse(c.req.query());
     if (!q.success) return fail(c, 400, 'BAD_REQUEST', q.error.issues.map((i) => i.message).join('; '));
-    return c.json(daemon.store.events({ sinceId: q.data.since, limit: q.data.limit, service: q.data.service }));
+    return c.json(
+      daemon.store.events({ sinceId: q.data.since, limit: q.data.limit, service: q.data.service }),
+    );
   });
   api.post('/shutdown', async (c) => {
     const b = await body(c, shutdownBody);

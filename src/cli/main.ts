@@ -8,7 +8,20 @@ import { events, inspect, ls, restart, rm, start, stop } from './commands/servic
 import { defaultIO, type CliIO } from './output.js';
 
 /** Every command, in the order `vigil help` lists them. */
-export const commands: Command[] = [up, down, apply, start, stop, restart, rm, ls, inspect, events, analyze, doctor];
+export const commands: Command[] = [
+  up,
+  down,
+  apply,
+  start,
+  stop,
+  restart,
+  rm,
+  ls,
+  inspect,
+  events,
+  analyze,
+  doctor,
+];
 
 function help(io: CliIO): void {
   const w = Math.max(...commands.map((c) => c.name.length));

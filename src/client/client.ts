@@ -73,7 +73,7 @@ export class VigilClient {
       );
     }
     const text = await res.text();
-    let data: unknown = null;
+    let data: unknown;
     try {
       data = text.length ? JSON.parse(text) : null;
     } catch {

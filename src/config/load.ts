@@ -13,7 +13,10 @@ export class ConfigError extends VigilError {
 
 export function parseConfig(text: string, fileName: string, baseDir: string): VigilConfig {
   const r = configSchema.safeParse(parse(text));
-  if (!r.success) throw new ConfigError(`${fileName}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.success)
+    throw new ConfigError(
+      `${fileName}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   for (const s of Object.values(r.data.services)) s.cwd = resolve(baseDir, s.cwd ?? '.');
   return r.data;
 }

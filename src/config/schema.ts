@@ -15,7 +15,9 @@ export const serviceSchema = z.strictObject({
     .default({ initial: 1000, max: 300000, reset: 60000 }),
   max_restarts: z.object({ count: z.number(), window_ms: z.number() }).optional(),
   min_uptime: dur(1000),
-  stop_signal: z.enum(['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL']).default('SIGTERM'),
+  stop_signal: z
+    .enum(['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'])
+    .default('SIGTERM'),
   stop_grace: dur(10000),
   pre_stop: z.union([z.string(), z.array(z.string())]).optional(),
   pre_stop_timeout: dur(30000),

@@ -166,7 +166,8 @@ export class Daemon extends EventEmitter {
   /** Applies a vigil.yaml given as text (its path resolves relative paths). */
   async apply(path: string, text: string): Promise<ApplyResult> {
     const config = parseConfig(text, path, dirname(path));
-    if (config.daemon?.max_concurrent !== undefined) this.supervisor.maxConcurrent = config.daemon.max_concurrent;
+    if (config.daemon?.max_concurrent !== undefined)
+      this.supervisor.maxConcurrent = config.daemon.max_concurrent;
     const r = await this.supervisor.apply(path, config.services, (a, b) => diffService(a, b).restart);
     this.recordEvent({
       service: '',
@@ -179,7 +180,12 @@ export class Daemon extends EventEmitter {
 
   /** Runs a command by hand as a new service, or starts an existing service by name. */
   startManual(req: ManualStart): ServiceView {
-    const input = { ...(req.options ?? {}), command: req.command, cwd: req.cwd, env: req.env } as ServiceInput;
+    const input = {
+      ...(req.options ?? {}),
+      command: req.command,
+      cwd: req.cwd,
+      env: req.env,
+    } as ServiceInput;
     const parsed = serviceSchema.safeParse(input);
     if (!parsed.success) {
       throw new VigilError(

@@ -31,7 +31,10 @@ export function acquirePidFile(path: string, home: string): void {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, JSON.stringify({ pid: process.pid, start_ticks: readStat(process.pid)?.startTicks ?? null }));
+      writeSync(
+        fd,
+        JSON.stringify({ pid: process.pid, start_ticks: readStat(process.pid)?.startTicks ?? null }),
+      );
       closeSync(fd);
       return;
     } catch (err) {

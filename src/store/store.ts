@@ -93,11 +93,15 @@ export class Store {
     this.db.prepare('DELETE FROM services WHERE name = ?').run(name);
   }
 
-  beginRun(service: string, pid: number, startTicks: number | null, startedAt: number, adopted = false): number {
+  beginRun(
+    service: string,
+    pid: number,
+    startTicks: number | null,
+    startedAt: number,
+    adopted = false,
+  ): number {
     const r = this.db
-      .prepare(
-        'INSERT INTO runs (service, pid, start_ticks, started_at, adopted) VALUES (?, ?, ?, ?, ?)',
-      )
+      .prepare('INSERT INTO runs (service, pid, start_ticks, started_at, adopted) VALUES (?, ?, ?, ?, ?)')
       .run(service, pid, startTicks, startedAt, adopted ? 1 : 0);
     return Number(r.lastInsertRowid);
   }

@@ -1,14 +1,7 @@
 /** The restart policy, as pure functions: what to do when a run ends. */
 
 export type ServiceStatus =
-  | 'stopped'
-  | 'starting'
-  | 'running'
-  | 'stopping'
-  | 'backoff'
-  | 'crash-loop'
-  | 'failed'
-  | 'scheduled';
+  'stopped' | 'starting' | 'running' | 'stopping' | 'backoff' | 'crash-loop' | 'failed' | 'scheduled';
 
 export interface PolicyConfig {
   restart: 'always' | 'on-failure' | 'never';

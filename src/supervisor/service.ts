@@ -3,12 +3,7 @@ import type { ServiceConfig } from '../config/schema.js';
 import { VigilError, errorMessage } from '../errors.js';
 import type { LogSink } from './log-sink.js';
 import { isAlive, readStat } from './proc.js';
-import {
-  decideAfterExit,
-  initialBackoff,
-  type BackoffState,
-  type ServiceStatus,
-} from './restart-policy.js';
+import { decideAfterExit, initialBackoff, type BackoffState, type ServiceStatus } from './restart-policy.js';
 import { preflight, spawnService } from './spawn.js';
 import { killTree, liveMembers, stopTree, type Survivor, type TreeRef } from './stop-tree.js';
 import type { Store } from '../store/store.js';
@@ -120,7 +115,12 @@ export class Service {
     if (this.status === s) return;
     const from = this.status;
     this.status = s;
-    this.ctx.emit({ service: this.name, kind: 'state', message: message ?? `${from} → ${s}`, data: { from, to: s } });
+    this.ctx.emit({
+      service: this.name,
+      kind: 'state',
+      message: message ?? `${from} → ${s}`,
+      data: { from, to: s },
+    });
   }
 
   private clearTimers(): void {
@@ -135,7 +135,8 @@ export class Service {
 
   /** Starts the service if it is not running; a start during backoff happens at once. */
   start(): void {
-    if (this.stopping) throw new VigilError('SERVICE_STOPPING', `${this.name} is stopping; try again when it has stopped`);
+    if (this.stopping)
+      throw new VigilError('SERVICE_STOPPING', `${this.name} is stopping; try again when it has stopped`);
     this.failedReason = null;
     if (this.pid !== null) return;
     this.clearTimers();
@@ -191,7 +192,14 @@ export class Service {
     const code = err instanceof VigilError ? err.code : 'SPAWN_FAILED';
     this.pid = null;
     this.child = null;
-    this.lastExit = { code: null, signal: null, reason: 'spawn-failed', detail: message, at: Date.now(), exit_known: true };
+    this.lastExit = {
+      code: null,
+      signal: null,
+      reason: 'spawn-failed',
+      detail: message,
+      at: Date.now(),
+      exit_known: true,
+    };
     this.failedReason = message;
     this.setStatus('failed', message);
     this.ctx.emit({ service: this.name, kind: 'spawn-failed', message, data: { code } });
@@ -222,7 +230,11 @@ export class Service {
     }
   }
 
-  private async handleExit(code: number | null, signal: NodeJS.Signals | null, known: boolean): Promise<void> {
+  private async handleExit(
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    known: boolean,
+  ): Promise<void> {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
     const pid = this.pid;
@@ -242,15 +254,18 @@ export class Service {
     await this.logs.waitDrained(300);
     const stderr = this.logs.lastLines('err', 20);
     const stdout = this.logs.lastLines('out', 20);
+    const wrapperError = code === 126 ? stderr.filter((l) => l.startsWith('vigil: ')).pop() : undefined;
     const reason: ExitReason =
       intent ??
-      (!known
-        ? 'unknown'
-        : code === 0 && signal === null
-          ? 'exited'
-          : stderr.some((l) => FD_EXHAUSTION.test(l))
-            ? 'fd-exhaustion'
-            : 'crashed');
+      (wrapperError
+        ? 'spawn-failed'
+        : !known
+          ? 'unknown'
+          : code === 0 && signal === null
+            ? 'exited'
+            : stderr.some((l) => FD_EXHAUSTION.test(l))
+              ? 'fd-exhaustion'
+              : 'crashed');
     const detail = !known
       ? 'exit status unknown (the process was taken back after a daemon restart)'
       : signal
@@ -283,6 +298,12 @@ export class Service {
       message: `${this.name} ${detail}${reason !== 'crashed' && reason !== 'exited' ? ` (${reason})` : ''}`,
       data: { pid, code, signal, reason },
     });
+    if (wrapperError) {
+      // The wrapper could not apply the limits or join the cgroup: retrying will not help.
+      this.failedReason = wrapperError.slice('vigil: '.length);
+      this.setStatus('failed', `${this.name}: ${this.failedReason}`);
+      return;
+    }
     const d = decideAfterExit(this.config, this.backoff, { uptimeMs: at - startedAt, code, signal }, at);
     this.backoff = d.state;
     if (d.action === 'none') {
@@ -366,7 +387,8 @@ export class Service {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        if (msg) this.ctx.emit({ service: this.name, kind: 'pre-stop', message: `${this.name}: pre_stop ${msg}` });
+        if (msg)
+          this.ctx.emit({ service: this.name, kind: 'pre-stop', message: `${this.name}: pre_stop ${msg}` });
         resolve();
       };
       const child = spawnChild(argv[0]!, argv.slice(1), {

@@ -12,7 +12,8 @@ import { VigilError } from '../errors.js';
  */
 export const WRAPPER_SCRIPT = [
   'if [ -n "$3" ]; then echo $$ > "$3" || { echo "vigil: cannot join cgroup $3" >&2; exit 126; }; fi',
-  'ulimit -H -n "$2" 2>/dev/null || { echo "vigil: cannot set the hard nofile limit to $2" >&2; exit 126; }',
+  // Both limits to the hard value first (lowering a hard limit below the current soft one fails), then soft.
+  'ulimit -n "$2" 2>/dev/null || { echo "vigil: cannot set the hard nofile limit to $2" >&2; exit 126; }',
   'ulimit -S -n "$1" 2>/dev/null || { echo "vigil: cannot set the soft nofile limit to $1" >&2; exit 126; }',
   'shift 3',
   'exec "$@"',
@@ -88,7 +89,10 @@ export function preflight(service: string, argv: string[], cwd: string, env: Rec
   }
   if (found) return found;
   if (notExecutable)
-    throw new VigilError('SPAWN_NOT_EXECUTABLE', `${service}: ${notExecutable} is not executable (chmod +x?)`);
+    throw new VigilError(
+      'SPAWN_NOT_EXECUTABLE',
+      `${service}: ${notExecutable} is not executable (chmod +x?)`,
+    );
   throw new VigilError(
     'SPAWN_NOT_FOUND',
     prog.includes('/')

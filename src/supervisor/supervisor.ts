@@ -66,13 +66,20 @@ export class Supervisor extends EventEmitter {
     return this.sources.get(name);
   }
 
-  private persist(name: string, config: ServiceConfig, source: ServiceSource, file: string | null, desired: 'running' | 'stopped') {
+  private persist(
+    name: string,
+    config: ServiceConfig,
+    source: ServiceSource,
+    file: string | null,
+    desired: 'running' | 'stopped',
+  ) {
     this.store.upsertService({ name, source, config_json: JSON.stringify(config), file, desired });
   }
 
   /** Adds a service (without starting it). */
   add(name: string, config: ServiceConfig, source: ServiceSource, file: string | null): Service {
-    if (this.services.has(name)) throw new VigilError('SERVICE_EXISTS', `a service named '${name}' already exists`);
+    if (this.services.has(name))
+      throw new VigilError('SERVICE_EXISTS', `a service named '${name}' already exists`);
     const svc = new Service(name, config, this.ctx);
     this.services.set(name, svc);
     this.sources.set(name, { source, file });
@@ -224,7 +231,13 @@ export class Supervisor extends EventEmitter {
     }
     // Runs of services that no longer exist.
     for (const run of open.values()) {
-      this.store.endRun(run.id, { ended_at: Date.now(), exit_code: null, signal: null, reason: 'unknown', exit_known: false });
+      this.store.endRun(run.id, {
+        ended_at: Date.now(),
+        exit_code: null,
+        signal: null,
+        reason: 'unknown',
+        exit_known: false,
+      });
     }
     return out;
   }

@@ -19,7 +19,8 @@ function portFrom(value: string | undefined): number {
   if (explicit !== undefined) return explicit;
   const env = process.env.VIGIL_PORT;
   if (env !== undefined && env !== '') {
-    if (!/^\d+$/.test(env) || Number(env) > 65535) throw new VigilError('BAD_PORT', `VIGIL_PORT='${env}' is not a port number`);
+    if (!/^\d+$/.test(env) || Number(env) > 65535)
+      throw new VigilError('BAD_PORT', `VIGIL_PORT='${env}' is not a port number`);
     return Number(env);
   }
   return DEFAULT_PORT;
@@ -144,7 +145,10 @@ async function detach(
       // nothing written
     }
     if (exited === null) child.kill('SIGTERM');
-    throw new VigilError('DAEMON_START_FAILED', `the daemon did not start${why ? `: ${why}` : ''} (see ${outPath})`);
+    throw new VigilError(
+      'DAEMON_START_FAILED',
+      `the daemon did not start${why ? `: ${why}` : ''} (see ${outPath})`,
+    );
   }
   const client = new VigilClient({ home, port });
   const applied = file ? await client.apply(file, readFileSync(file, 'utf8')) : null;

@@ -54,7 +54,12 @@ export function runChecks(home: string): Check[] {
     });
   }
   if (nrOpen !== null) {
-    checks.push({ check: 'fs.nr_open', status: 'ok', value: String(nrOpen), meaning: 'the highest per-process limit possible' });
+    checks.push({
+      check: 'fs.nr_open',
+      status: 'ok',
+      value: String(nrOpen),
+      meaning: 'the highest per-process limit possible',
+    });
   }
   const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
   const v1 = existsSync('/sys/fs/cgroup/pids') || existsSync('/sys/fs/cgroup/memory');
@@ -62,7 +67,11 @@ export function runChecks(home: string): Check[] {
   checks.push({
     check: 'cgroups',
     status: cgWritable ? 'ok' : 'warn',
-    value: v2 ? 'v2' + (cgWritable ? ', writable' : ', read-only') : v1 ? 'v1' + (cgWritable ? ', writable' : ', read-only') : 'none',
+    value: v2
+      ? 'v2' + (cgWritable ? ', writable' : ', read-only')
+      : v1
+        ? 'v1' + (cgWritable ? ', writable' : ', read-only')
+        : 'none',
     meaning: cgWritable
       ? 'a writable cgroup is available, but this version does not use it yet: escaped processes are found by walking /proc and memory is enforced by graceful restarts'
       : 'no writable cgroup: escaped processes are found by walking /proc, memory is enforced by graceful restarts only, and tasks limits cannot be enforced',
@@ -97,7 +106,8 @@ export function runChecks(home: string): Check[] {
       check: 'free disk (VIGIL_HOME)',
       status: free > 1024 ** 3 ? 'ok' : free > 100 * 1024 ** 2 ? 'warn' : 'fail',
       value: `${formatBytes(free)} at ${home}`,
-      meaning: 'logs and history are written here; when it fills, services keep running and dropped log lines are counted',
+      meaning:
+        'logs and history are written here; when it fills, services keep running and dropped log lines are counted',
     });
   } catch {
     // statfs unsupported
@@ -116,7 +126,12 @@ export const doctor: Command = {
       printJson(io, checks);
     } else {
       for (const c of checks) {
-        const mark = c.status === 'ok' ? paint(io, 'green', 'ok  ') : c.status === 'warn' ? paint(io, 'yellow', 'warn') : paint(io, 'red', 'FAIL');
+        const mark =
+          c.status === 'ok'
+            ? paint(io, 'green', 'ok  ')
+            : c.status === 'warn'
+              ? paint(io, 'yellow', 'warn')
+              : paint(io, 'red', 'FAIL');
         io.out(`${mark}  ${c.check}: ${c.value}\n      ${c.meaning}\n`);
       }
     }

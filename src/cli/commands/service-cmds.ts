@@ -25,7 +25,9 @@ export function interpreterFor(file: string): { argv: string[]; env: Record<stri
 
 /** A service name from a file name: `strategies/momentum.py` → `momentum`. */
 export function nameFromFile(file: string): string {
-  const base = basename(file, extname(file)).replace(/[^a-zA-Z0-9._-]/g, '-').replace(/^[^a-zA-Z0-9]+/, '');
+  const base = basename(file, extname(file))
+    .replace(/[^a-zA-Z0-9._-]/g, '-')
+    .replace(/^[^a-zA-Z0-9]+/, '');
   return base.slice(0, 64) || 'service';
 }
 
@@ -114,7 +116,10 @@ export const start: Command = {
     if (values.nofile !== undefined) {
       const m = /^(\d+)(?::(\d+))?$/.exec(values.nofile);
       if (!m) throw new UsageError(`--nofile takes SOFT or SOFT:HARD, not '${values.nofile}'`);
-      options.limits = { ...((options.limits as object) ?? {}), nofile: { soft: Number(m[1]), ...(m[2] ? { hard: Number(m[2]) } : {}) } };
+      options.limits = {
+        ...((options.limits as object) ?? {}),
+        nofile: { soft: Number(m[1]), ...(m[2] ? { hard: Number(m[2]) } : {}) },
+      };
     }
 
     if (target === undefined) {
@@ -127,7 +132,10 @@ export const start: Command = {
     const isFile = existsSync(path) && statSync(path).isFile();
     if (!isFile) {
       if (after || Object.keys(options).length || values.name) {
-        throw new VigilError('FILE_NOT_FOUND', `${target}: no such file (to run a command: vigil start --name NAME -- CMD ARGS…)`);
+        throw new VigilError(
+          'FILE_NOT_FOUND',
+          `${target}: no such file (to run a command: vigil start --name NAME -- CMD ARGS…)`,
+        );
       }
       return show(await client.start(target));
     }
@@ -229,12 +237,18 @@ export const inspect: Command = {
       printJson(io, v);
       return 0;
     }
-    io.out(`${v.name}: ${v.status}${v.pid !== null ? `, pid ${v.pid}` : ''}, up ${formatDuration(v.uptime_s)}, ${v.restarts} restarts\n`);
+    io.out(
+      `${v.name}: ${v.status}${v.pid !== null ? `, pid ${v.pid}` : ''}, up ${formatDuration(v.uptime_s)}, ${v.restarts} restarts\n`,
+    );
     io.out(`  command: ${v.command.join(' ')}\n  cwd: ${v.cwd ?? '-'}\n`);
     io.out(`  nofile: soft ${v.nofile.soft}, hard ${v.nofile.hard}\n`);
     if (v.fds !== null) io.out(`  fds: ${v.fds}/${v.fd_limit} (all processes: ${v.fds_total})\n`);
-    if (v.rss_bytes !== null) io.out(`  memory: ${formatBytes(v.rss_bytes)} of ${formatBytes(v.mem_limit_bytes)}\n`);
-    if (v.last_exit) io.out(`  last exit: ${v.last_exit.detail} (${v.last_exit.reason}) at ${new Date(v.last_exit.at).toISOString()}\n`);
+    if (v.rss_bytes !== null)
+      io.out(`  memory: ${formatBytes(v.rss_bytes)} of ${formatBytes(v.mem_limit_bytes)}\n`);
+    if (v.last_exit)
+      io.out(
+        `  last exit: ${v.last_exit.detail} (${v.last_exit.reason}) at ${new Date(v.last_exit.at).toISOString()}\n`,
+      );
     if (v.failed_reason) io.out(`  failed: ${v.failed_reason}\n`);
     return 0;
   },
@@ -257,7 +271,10 @@ export const events: Command = {
     const print = (rows: Awaited<ReturnType<VigilClient['events']>>) => {
       for (const e of rows) {
         if (values.json) io.out(JSON.stringify(e) + '\n');
-        else io.out(`${new Date(e.t).toISOString()}  ${(e.service || '-').padEnd(16)} ${e.kind.padEnd(12)} ${e.message}\n`);
+        else
+          io.out(
+            `${new Date(e.t).toISOString()}  ${(e.service || '-').padEnd(16)} ${e.kind.padEnd(12)} ${e.message}\n`,
+          );
       }
     };
     let rows = await client.events({ limit, service: values.service });
