@@ -120,18 +120,16 @@ export function typeName(s: Schema): string {
   switch (d.type) {
     case 'string':
       return 'string';
-    case 'number': {
-      const bag = (c._zod as unknown as { bag?: { format?: string } }).bag;
-      return bag?.format === 'safeint' ? 'integer' : 'number';
-    }
+    case 'number':
+      return (d as { format?: string }).format === 'safeint' ? 'integer' : 'number';
     case 'boolean':
       return 'boolean';
     case 'enum':
       return Object.values(d.entries ?? {})
         .map((v) => `'${v}'`)
-        .join(' \\| ');
+        .join(' | ');
     case 'literal':
-      return (d.values ?? []).map((v) => JSON.stringify(v)).join(' \\| ');
+      return (d.values ?? []).map((v) => JSON.stringify(v)).join(' | ');
     case 'array': {
       const el = d.element as Schema;
       return objectOf(el) ? 'list of mappings' : `${typeName(el)}[]`;
@@ -141,7 +139,7 @@ export function typeName(s: Schema): string {
     case 'object':
       return 'mapping';
     case 'union':
-      return (d.options ?? []).map(typeName).join(' \\| ');
+      return (d.options ?? []).map(typeName).join(' | ');
     default:
       return d.type;
   }

@@ -264,7 +264,7 @@ const timeOfDay = () =>
       }
       return t;
     })
-    .meta({ docType: '"HH:MM" \\| "HH:MM:SS"' } satisfies DocMeta);
+    .meta({ docType: '"HH:MM" | "HH:MM:SS"' } satisfies DocMeta);
 
 const daysSchema = z
   .union([z.string(), z.array(z.string())], { error: expecting("days like [mon, tue] or 'weekdays'") })
@@ -280,14 +280,14 @@ const daysSchema = z
     }
     return days;
   })
-  .meta({ docType: 'day[] \\| string' } satisfies DocMeta);
+  .meta({ docType: 'day[] | string' } satisfies DocMeta);
 
 /** A time window in which a scheduled service runs. */
 export const windowSchema = z
   .strictObject({
     start: timeOfDay().describe('When the service starts, in the window’s time zone.'),
     stop: timeOfDay().describe(
-      'When it stops gracefully. A stop at or before the start means the window crosses midnight; it belongs to the day it starts.',
+      'When it stops gracefully. A stop earlier than the start means the window crosses midnight; it belongs to the day it starts.',
     ),
     days: daysSchema
       .prefault('daily')
@@ -332,7 +332,7 @@ export const calendarSchema = z
   .superRefine(exactlyOne(['dates', 'ics'], 'a calendar'), always)
   .describe('Holidays: give exactly one of `dates` or `ics`.');
 
-const threshold = (what: string) =>
+const threshold = (what: string, failAction: string) =>
   z
     .strictObject({
       warn: percent()
@@ -340,7 +340,7 @@ const threshold = (what: string) =>
         .describe(`Raise a warning when ${what} reaches this share of the service’s limit.`),
       fail: percent()
         .prefault('90%')
-        .describe(`Raise a failure alert when ${what} reaches this share of the limit (and act, with \`leak.action: restart\`).`),
+        .describe(`Raise a failure alert when ${what} reaches this share of the limit${failAction}.`),
     })
     .superRefine((t, ctx) => {
       if (typeof t.warn === 'number' && typeof t.fail === 'number' && t.warn > t.fail)
@@ -391,7 +391,7 @@ const nofileSchema = z
     { error: expecting('a number of descriptors or {soft, hard}') },
   )
   .transform((v): { soft: number; hard?: number } => (typeof v === 'number' ? { soft: v } : v))
-  .meta({ docType: 'integer \\| {soft, hard}' } satisfies DocMeta);
+  .meta({ docType: 'integer | {soft, hard}' } satisfies DocMeta);
 
 const limitsSchema = z
   .strictObject({
@@ -427,10 +427,10 @@ const logsSchema = z
 
 const alertsSchema = z
   .strictObject({
-    fds: threshold('the number of open descriptors')
+    fds: threshold('the number of open descriptors', ' (with `leak.action: restart`, also restart gracefully, reason `fd-limit`)')
       .prefault({})
       .describe('Thresholds of open file descriptors, as shares of `nofile`.'),
-    memory: threshold('memory').prefault({}).describe('Thresholds of memory, as shares of the limit (or the machine’s memory).'),
+    memory: threshold('memory', '').prefault({}).describe('Thresholds of memory, as shares of the limit (or the machine’s memory).'),
     webhooks: z.array(webhookSchema).optional().describe('Webhooks for this service’s alerts, besides `daemon.webhooks`.'),
   })
   .describe('Alert thresholds and where alerts go.');
@@ -471,7 +471,7 @@ export const serviceSchema = z
       )
       .optional()
       .transform((e) => (e === undefined ? undefined : Object.fromEntries(Object.entries(e).map(([k, v]) => [k, String(v)]))))
-      .meta({ docType: 'map of string → string \\| number \\| boolean' } satisfies DocMeta)
+      .meta({ docType: 'map of string → string | number | boolean' } satisfies DocMeta)
       .describe(
         'Environment variables added to the daemon’s environment (values become strings). Values of keys that look secret (KEY, TOKEN, SECRET, PASSWORD…) are never shown.',
       ),
