@@ -4,7 +4,18 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type YAMLError,
+} from 'yaml';
 import type { z } from 'zod';
 import { VigilError, errorMessage } from '../errors.js';
 import { EnvFileError, parseEnvFile } from './envfile.js';
@@ -107,6 +118,21 @@ function hasRange(n: unknown): n is { range: [number, number, number] } {
 
 function keyText(k: unknown): string {
   return isScalar(k) ? String(k.value) : String(k);
+}
+
+/** Where a syntax error is best shown: yaml places an unclosed quote's error at the end of the
+ * input, so point at the quote that was opened instead. */
+function syntaxErrorOffset(doc: Document, e: YAMLError): number {
+  if (e.code !== 'MISSING_CHAR' || !/quote/.test(e.message)) return e.pos[0];
+  let at = e.pos[0];
+  visit(doc, {
+    Scalar(_, node) {
+      const r = node.range;
+      if (r && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && r[0] < e.pos[0] && r[1] >= e.pos[0] - 1)
+        at = Math.min(at, r[0]);
+    },
+  });
+  return at;
 }
 
 /** Turns zod's issues into located messages: unknown keys one by one, with a suggestion. */
@@ -251,7 +277,7 @@ export function parseConfig(text: string, fileName: string, baseDir: string): Vi
     throw new ConfigError(
       doc.errors.map((e) => ({
         file: fileName,
-        ...locator.pos(e.pos[0]),
+        ...locator.pos(syntaxErrorOffset(doc, e)),
         path: '',
         message: `YAML syntax error: ${e.message.split('\n')[0]}`,
       })),
