@@ -19,14 +19,15 @@ function same(a: unknown, b: unknown): boolean {
  * needs a restart (command, cwd, env — env_file's contents included —, user, group or limits);
  * everything else applies to the running service.
  */
-export function diffService(old: ServiceConfig, next: ServiceConfig): { restart: boolean; changed: string[] } {
+export function diffService(
+  old: ServiceConfig,
+  next: ServiceConfig,
+): { restart: boolean; changed: string[] } {
   // No env and an empty env are the same environment.
   const a: Record<string, unknown> = { ...old, env: old.env ?? {} };
   const b: Record<string, unknown> = { ...next, env: next.env ?? {} };
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  const changed = [...keys]
-    .filter((k) => !same(a[k], b[k]))
-    .sort();
+  const changed = [...keys].filter((k) => !same(a[k], b[k])).sort();
   const restart = changed.some((k) => (RESTART_FIELDS as readonly string[]).includes(k));
   return { restart, changed };
 }

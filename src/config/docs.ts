@@ -87,7 +87,12 @@ function childSection(key: string, field: Schema, prefix: string): Section | und
   if (def.type === 'object') return { title: path, description, object: c };
   if (def.type === 'record' && def.valueType) {
     const obj = objectOf(def.valueType);
-    if (obj) return { title: `${path}.<name>`, description: metaOf(def.valueType).description ?? description, object: obj };
+    if (obj)
+      return {
+        title: `${path}.<name>`,
+        description: metaOf(def.valueType).description ?? description,
+        object: obj,
+      };
   }
   if (def.type === 'array' && def.element) {
     const obj = objectOf(def.element);

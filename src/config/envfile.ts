@@ -25,7 +25,11 @@ export function parseEnvFile(text: string): Record<string, string> {
     const line = (lines[i] as string).trim();
     if (line === '' || line.startsWith('#')) continue;
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) throw new EnvFileError(lineNo, `expected KEY=VALUE, got '${line.length > 40 ? line.slice(0, 40) + '…' : line}'`);
+    if (!m)
+      throw new EnvFileError(
+        lineNo,
+        `expected KEY=VALUE, got '${line.length > 40 ? line.slice(0, 40) + '…' : line}'`,
+      );
     const key = m[1] as string;
     let rest = m[2] as string;
     let value: string;
@@ -40,7 +44,8 @@ export function parseEnvFile(text: string): Record<string, string> {
       for (;;) {
         if (j >= rest.length) {
           // A double-quoted value may continue on the next line.
-          if (i + 1 >= lines.length) throw new EnvFileError(lineNo, `unbalanced double quote in the value of ${key}`);
+          if (i + 1 >= lines.length)
+            throw new EnvFileError(lineNo, `unbalanced double quote in the value of ${key}`);
           value += '\n';
           rest = lines[++i] as string;
           j = 0;

@@ -75,7 +75,8 @@ export function schemaAt(root: Schema, path: readonly PropertyKey[]): Schema | u
     else {
       const obj = objectOf(cur);
       if (typeof seg === 'number') {
-        const arr = d.type === 'union' ? d.options?.map(core).find((o) => defOf(o).type === 'array') : undefined;
+        const arr =
+          d.type === 'union' ? d.options?.map(core).find((o) => defOf(o).type === 'array') : undefined;
         cur = arr ? defOf(arr).element : undefined;
       } else cur = obj ? shapeOf(obj)[String(seg)] : undefined;
     }
@@ -135,7 +136,9 @@ export function typeName(s: Schema): string {
       return objectOf(el) ? 'list of mappings' : `${typeName(el)}[]`;
     }
     case 'record':
-      return objectOf(d.valueType as Schema) ? 'map of name → mapping' : `map of name → ${typeName(d.valueType as Schema)}`;
+      return objectOf(d.valueType as Schema)
+        ? 'map of name → mapping'
+        : `map of name → ${typeName(d.valueType as Schema)}`;
     case 'object':
       return 'mapping';
     case 'union':

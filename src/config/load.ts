@@ -128,7 +128,12 @@ function syntaxErrorOffset(doc: Document, e: YAMLError): number {
   visit(doc, {
     Scalar(_, node) {
       const r = node.range;
-      if (r && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && r[0] < e.pos[0] && r[1] >= e.pos[0] - 1)
+      if (
+        r &&
+        (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') &&
+        r[0] < e.pos[0] &&
+        r[1] >= e.pos[0] - 1
+      )
         at = Math.min(at, r[0]);
     },
   });
@@ -140,7 +145,8 @@ function fromZod(issues: readonly z.core.$ZodIssue[], raw: unknown): Located[] {
   const out: Located[] = [];
   for (const iss of issues) {
     if (iss.code === 'unrecognized_keys') {
-      for (const k of iss.keys) out.push({ path: [...iss.path, k], message: unknownKey(iss.path, k, raw), target: 'key' });
+      for (const k of iss.keys)
+        out.push({ path: [...iss.path, k], message: unknownKey(iss.path, k, raw), target: 'key' });
     } else if (iss.code === 'invalid_key') {
       out.push({ path: iss.path, message: iss.issues[0]?.message ?? iss.message, target: 'key' });
     } else out.push({ path: iss.path, message: iss.message, target: 'value' });
@@ -213,14 +219,18 @@ export function readEnvFile(path: string): Record<string, string> {
   try {
     return parseEnvFile(text);
   } catch (err) {
-    if (err instanceof EnvFileError) throw new VigilError('ENV_FILE_INVALID', `env_file ${path}: ${err.message}`, { path });
+    if (err instanceof EnvFileError)
+      throw new VigilError('ENV_FILE_INVALID', `env_file ${path}: ${err.message}`, { path });
     throw err;
   }
 }
 
 /** Env files and .ics files named in the raw file: read (env) or checked (ics) now, so that a
  * missing one is reported at its line. Returns the env files' contents by absolute path. */
-function fileReferences(raw: unknown, baseDir: string): { issues: Located[]; envFiles: Map<string, Record<string, string>> } {
+function fileReferences(
+  raw: unknown,
+  baseDir: string,
+): { issues: Located[]; envFiles: Map<string, Record<string, string>> } {
   const issues: Located[] = [];
   const envFiles = new Map<string, Record<string, string>>();
   if (!isRecord(raw)) return { issues, envFiles };
@@ -236,7 +246,12 @@ function fileReferences(raw: unknown, baseDir: string): { issues: Located[]; env
   for (const [name, cal] of Object.entries(isRecord(raw.calendars) ? raw.calendars : {})) {
     if (!isRecord(cal) || typeof cal.ics !== 'string' || cal.ics === '') continue;
     const abs = resolve(baseDir, cal.ics);
-    if (!existsSync(abs)) issues.push({ path: ['calendars', name, 'ics'], message: `ics file ${abs}: no such file`, target: 'value' });
+    if (!existsSync(abs))
+      issues.push({
+        path: ['calendars', name, 'ics'],
+        message: `ics file ${abs}: no such file`,
+        target: 'value',
+      });
   }
   return { issues, envFiles };
 }
@@ -291,23 +306,37 @@ export function parseConfig(text: string, fileName: string, baseDir: string): Vi
   }
   if (raw === null || raw === undefined) {
     throw new ConfigError([
-      { file: fileName, line: 1, column: 1, path: '', message: "the file is empty: it needs a 'services:' mapping" },
+      {
+        file: fileName,
+        line: 1,
+        column: 1,
+        path: '',
+        message: "the file is empty: it needs a 'services:' mapping",
+      },
     ]);
   }
 
   const result = configSchema.safeParse(raw, { error: configErrorMap });
   const refs = fileReferences(raw, baseDir);
-  const problems = [...(result.success ? [] : fromZod(result.error.issues, raw)), ...crossReferences(raw), ...refs.issues];
+  const problems = [
+    ...(result.success ? [] : fromZod(result.error.issues, raw)),
+    ...crossReferences(raw),
+    ...refs.issues,
+  ];
   if (problems.length > 0 || !result.success) {
     const issues = problems.map(located);
     issues.sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new ConfigError(issues.filter((x, i) => i === 0 || formatIssue(x) !== formatIssue(issues[i - 1] as ConfigIssue)));
+    throw new ConfigError(
+      issues.filter((x, i) => i === 0 || formatIssue(x) !== formatIssue(issues[i - 1] as ConfigIssue)),
+    );
   }
 
   const config = result.data;
   const readCached = (p: string) => refs.envFiles.get(p) ?? readEnvFile(p);
-  for (const [name, svc] of Object.entries(config.services)) config.services[name] = resolveService(svc, baseDir, readCached);
-  for (const cal of Object.values(config.calendars)) if (cal.ics !== undefined) cal.ics = resolve(baseDir, cal.ics);
+  for (const [name, svc] of Object.entries(config.services))
+    config.services[name] = resolveService(svc, baseDir, readCached);
+  for (const cal of Object.values(config.calendars))
+    if (cal.ics !== undefined) cal.ics = resolve(baseDir, cal.ics);
   return config;
 }
 
@@ -319,9 +348,13 @@ export function loadConfigFile(path: string): { config: VigilConfig; file: strin
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new VigilError('CONFIG_NOT_FOUND', `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : errorMessage(err)}`, {
-      path: file,
-    });
+    throw new VigilError(
+      'CONFIG_NOT_FOUND',
+      `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : errorMessage(err)}`,
+      {
+        path: file,
+      },
+    );
   }
   return { config: parseConfig(text, path, dirname(file)), file };
 }

@@ -78,7 +78,6 @@ export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
 const expecting = (forms: string) => (iss: { input?: unknown }) =>
   iss.input === undefined ? 'missing required key' : `expected ${forms}, got ${describeValue(iss.input)}`;
 
-
 function unitValue<T>(
   docType: string,
   parse: (v: string | number) => T | undefined,
@@ -90,7 +89,11 @@ function unitValue<T>(
     .transform((v, ctx): T => {
       const out = parse(v);
       if (out === undefined) {
-        ctx.addIssue({ code: 'custom', message: `invalid ${docType} ${describeValue(v)}: use ${forms}`, input: v });
+        ctx.addIssue({
+          code: 'custom',
+          message: `invalid ${docType} ${describeValue(v)}: use ${forms}`,
+          input: v,
+        });
         return z.NEVER;
       }
       const problem = check?.(out);
@@ -110,7 +113,9 @@ export function duration(opts: { min?: number } = {}) {
     'duration',
     parseDuration,
     "a duration like '500ms', '10s', '5m', '2h', '7d' or a number of seconds",
-    min === undefined ? undefined : (ms) => (ms < min ? `must be at least ${formatDurationMs(min)}` : undefined),
+    min === undefined
+      ? undefined
+      : (ms) => (ms < min ? `must be at least ${formatDurationMs(min)}` : undefined),
   );
 }
 
@@ -135,7 +140,9 @@ const int = (min: number) => z.int().min(min);
 /** A command: a string split like sh does (but run without a shell), or a list of arguments → argv. */
 function commandLine() {
   return z
-    .union([z.string(), z.array(z.string())], { error: expecting('a command (a string or a list of strings)') })
+    .union([z.string(), z.array(z.string())], {
+      error: expecting('a command (a string or a list of strings)'),
+    })
     .transform((v, ctx): string[] => {
       let argv: string[];
       if (typeof v === 'string') {
@@ -246,10 +253,14 @@ export const webhookSchema = z
   .strictObject({
     url: httpUrl().describe('Where to POST the alert (http:// or https://).'),
     timeout: duration().prefault('5s').describe('How long one attempt may take before it counts as failed.'),
-    retries: int(0).default(3).describe('Further attempts after a failure, with growing delays between them.'),
+    retries: int(0)
+      .default(3)
+      .describe('Further attempts after a failure, with growing delays between them.'),
     min_interval: duration()
       .prefault('10s')
-      .describe('Rate limit: at most one message per this interval; alerts in between are batched into the next.'),
+      .describe(
+        'Rate limit: at most one message per this interval; alerts in between are batched into the next.',
+      ),
   })
   .describe('A webhook that receives alerts as a JSON POST with a Slack-compatible `text` field.');
 
@@ -259,7 +270,11 @@ const timeOfDay = () =>
     .transform((v, ctx): string => {
       const t = parseTimeOfDay(v);
       if (t === undefined) {
-        ctx.addIssue({ code: 'custom', message: `invalid time ${describeValue(v)}: use "HH:MM" or "HH:MM:SS" (00:00 to 23:59:59)`, input: v });
+        ctx.addIssue({
+          code: 'custom',
+          message: `invalid time ${describeValue(v)}: use "HH:MM" or "HH:MM:SS" (00:00 to 23:59:59)`,
+          input: v,
+        });
         return z.NEVER;
       }
       return t;
@@ -292,22 +307,32 @@ export const windowSchema = z
     days: daysSchema
       .prefault('daily')
       .describe(
-        "Days on which the window starts: a list of `mon`…`sun`, or `weekdays`, `weekends`, `daily`, a range such as `mon-fri`. Normalised to a list in week order.",
+        'Days on which the window starts: a list of `mon`…`sun`, or `weekdays`, `weekends`, `daily`, a range such as `mon-fri`. Normalised to a list in week order.',
       ),
     timezone: z
       .string()
-      .refine(isTimeZone, { error: (iss) => `unknown time zone ${describeValue(iss.input)}: use an IANA name such as 'Asia/Kolkata'` })
+      .refine(isTimeZone, {
+        error: (iss) =>
+          `unknown time zone ${describeValue(iss.input)}: use an IANA name such as 'Asia/Kolkata'`,
+      })
       .default(localTimeZone)
       .meta({ docDefault: 'the machine’s time zone' } satisfies DocMeta)
       .describe('IANA time zone of `start` and `stop`, such as `Asia/Kolkata` or `Europe/London`.'),
     calendar: z
       .string()
       .optional()
-      .describe('Name of a calendar under `calendars`: the window is skipped on the days it lists (holidays).'),
+      .describe(
+        'Name of a calendar under `calendars`: the window is skipped on the days it lists (holidays).',
+      ),
   })
   .superRefine((w, ctx) => {
     if (typeof w.start === 'string' && w.start === w.stop)
-      ctx.addIssue({ code: 'custom', message: 'stop equals start: the window would be empty', path: ['stop'], input: w.stop });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'stop equals start: the window would be empty',
+        path: ['stop'],
+        input: w.stop,
+      });
   })
   .describe('A time window in which the service runs.');
 
@@ -364,7 +389,9 @@ const healthSchema = z
     start_period: duration()
       .prefault('10s')
       .describe('Failures during this time after a start do not count (the service is warming up).'),
-    failures: int(1).default(3).describe('Consecutive failures that trigger a graceful restart (reason `health`).'),
+    failures: int(1)
+      .default(3)
+      .describe('Consecutive failures that trigger a graceful restart (reason `health`).'),
   })
   .superRefine(exactlyOne(['http', 'tcp', 'command'], 'a health check'), always)
   .describe('A health check that catches lock-ups: exactly one of `http`, `tcp` or `command`.');
@@ -398,7 +425,9 @@ const limitsSchema = z
     nofile: nofileSchema
       .optional()
       .meta({ docDefault: 'soft 1024, hard = the daemon’s hard limit' } satisfies DocMeta)
-      .describe('Open file descriptor limit (RLIMIT_NOFILE): a number sets the soft limit, or `{soft, hard}`.'),
+      .describe(
+        'Open file descriptor limit (RLIMIT_NOFILE): a number sets the soft limit, or `{soft, hard}`.',
+      ),
     memory: size({ min: 1024 * 1024 })
       .optional()
       .describe(
@@ -407,7 +436,9 @@ const limitsSchema = z
     memory_restart: percent()
       .prefault('90%')
       .describe('Share of `memory` at which the service is restarted gracefully (reason `memory-limit`).'),
-    tasks: int(1).optional().describe('Maximum number of processes and threads (cgroup pids limit, where writable).'),
+    tasks: int(1)
+      .optional()
+      .describe('Maximum number of processes and threads (cgroup pids limit, where writable).'),
   })
   .describe('Resource limits, applied at spawn.');
 
@@ -416,7 +447,9 @@ const logsSchema = z
     max_size: size({ min: 1024 }).prefault('10MiB').describe('Rotate a log file when it reaches this size.'),
     keep: int(0).default(5).describe('Rotated files kept per stream.'),
     compress: z.boolean().default(false).describe('Gzip rotated files.'),
-    budget: size().optional().describe('Disk budget of this service’s logs, active files included; oldest deleted first.'),
+    budget: size()
+      .optional()
+      .describe('Disk budget of this service’s logs, active files included; oldest deleted first.'),
     max_age: duration().optional().describe('Delete rotated files older than this.'),
     timestamps: z.boolean().default(false).describe('Prefix each line with the time it was read.'),
     max_line: size({ min: 256 })
@@ -427,11 +460,19 @@ const logsSchema = z
 
 const alertsSchema = z
   .strictObject({
-    fds: threshold('the number of open descriptors', ' (with `leak.action: restart`, also restart gracefully, reason `fd-limit`)')
+    fds: threshold(
+      'the number of open descriptors',
+      ' (with `leak.action: restart`, also restart gracefully, reason `fd-limit`)',
+    )
       .prefault({})
       .describe('Thresholds of open file descriptors, as shares of `nofile`.'),
-    memory: threshold('memory', '').prefault({}).describe('Thresholds of memory, as shares of the limit (or the machine’s memory).'),
-    webhooks: z.array(webhookSchema).optional().describe('Webhooks for this service’s alerts, besides `daemon.webhooks`.'),
+    memory: threshold('memory', '')
+      .prefault({})
+      .describe('Thresholds of memory, as shares of the limit (or the machine’s memory).'),
+    webhooks: z
+      .array(webhookSchema)
+      .optional()
+      .describe('Webhooks for this service’s alerts, besides `daemon.webhooks`.'),
   })
   .describe('Alert thresholds and where alerts go.');
 
@@ -446,11 +487,15 @@ const leakSchema = z
       .describe('With `action: restart`: restart when the predicted exhaustion is nearer than this.'),
     min_interval: duration()
       .prefault('15m')
-      .describe('At most one leak restart per interval; another one sooner raises `leak-loop` and holds them.'),
+      .describe(
+        'At most one leak restart per interval; another one sooner raises `leak-loop` and holds them.',
+      ),
   })
   .describe('What to do about a leak.');
 
-const envValue = z.union([z.string(), z.number(), z.boolean()], { error: expecting('a string, number or boolean') });
+const envValue = z.union([z.string(), z.number(), z.boolean()], {
+  error: expecting('a string, number or boolean'),
+});
 
 /** One service of vigil.yaml (also what `vigil start` builds and validates). */
 export const serviceSchema = z
@@ -466,11 +511,15 @@ export const serviceSchema = z
       .describe('Working directory, relative to the folder of vigil.yaml.'),
     env: z
       .record(
-        z.string().regex(/^[^=\0]+$/, { error: (iss) => `invalid variable name ${describeValue(iss.input)}` }),
+        z
+          .string()
+          .regex(/^[^=\0]+$/, { error: (iss) => `invalid variable name ${describeValue(iss.input)}` }),
         envValue,
       )
       .optional()
-      .transform((e) => (e === undefined ? undefined : Object.fromEntries(Object.entries(e).map(([k, v]) => [k, String(v)]))))
+      .transform((e) =>
+        e === undefined ? undefined : Object.fromEntries(Object.entries(e).map(([k, v]) => [k, String(v)])),
+      )
       .meta({ docType: 'map of string → string | number | boolean' } satisfies DocMeta)
       .describe(
         'Environment variables added to the daemon’s environment (values become strings). Values of keys that look secret (KEY, TOKEN, SECRET, PASSWORD…) are never shown.',
@@ -479,7 +528,9 @@ export const serviceSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('A file of `KEY=VALUE` lines (`#` comments, optional quotes), relative to vigil.yaml; `env` wins over it.'),
+      .describe(
+        'A file of `KEY=VALUE` lines (`#` comments, optional quotes), relative to vigil.yaml; `env` wins over it.',
+      ),
     user: z
       .union([z.string().min(1), z.int().min(0)])
       .optional()
@@ -495,7 +546,9 @@ export const serviceSchema = z
     restart: z
       .enum(['always', 'on-failure', 'never'])
       .default('always')
-      .describe('When to restart after the service exits: always, only after a failure (non-zero or signal), or never.'),
+      .describe(
+        'When to restart after the service exits: always, only after a failure (non-zero or signal), or never.',
+      ),
     backoff: z
       .strictObject({
         initial: duration().prefault('1s').describe('Delay before the first restart of a quick crash.'),
@@ -513,13 +566,22 @@ export const serviceSchema = z
         if (v === undefined) return undefined;
         const b = parseRestartBudget(v);
         if (b === undefined) {
-          ctx.addIssue({ code: 'custom', message: `invalid budget ${describeValue(v)}: use 'COUNT in DURATION', e.g. '10 in 10m'`, input: v });
+          ctx.addIssue({
+            code: 'custom',
+            message: `invalid budget ${describeValue(v)}: use 'COUNT in DURATION', e.g. '10 in 10m'`,
+            input: v,
+          });
           return z.NEVER;
         }
         return b;
       })
-      .meta({ docType: '"COUNT in DURATION"', docDefault: 'none: retry forever (`crash-loop`)' } satisfies DocMeta)
-      .describe('Give up (status `failed`) after this many restarts within the duration, e.g. `10 in 10m`. Normalised to `{count, window_ms}`.'),
+      .meta({
+        docType: '"COUNT in DURATION"',
+        docDefault: 'none: retry forever (`crash-loop`)',
+      } satisfies DocMeta)
+      .describe(
+        'Give up (status `failed`) after this many restarts within the duration, e.g. `10 in 10m`. Normalised to `{count, window_ms}`.',
+      ),
     min_uptime: duration()
       .prefault('1s')
       .describe('A start counts as successful after this long (or when its health check first passes).'),
@@ -531,7 +593,9 @@ export const serviceSchema = z
       .prefault('10s')
       .describe('Time between the stop signal and SIGKILL to the whole tree.'),
     pre_stop: commandLine().optional().describe('A command run before the stop signal (to drain work).'),
-    pre_stop_timeout: duration().prefault('30s').describe('How long `pre_stop` may run before the stop goes ahead.'),
+    pre_stop_timeout: duration()
+      .prefault('30s')
+      .describe('How long `pre_stop` may run before the stop goes ahead.'),
     health: healthSchema.optional(),
     limits: limitsSchema.prefault({}),
     logs: logsSchema.prefault({}),
@@ -549,7 +613,9 @@ export const serviceSchema = z
     autostart: z
       .boolean()
       .default(true)
-      .describe('Start the service when the file is applied (a scheduled service still waits for its window).'),
+      .describe(
+        'Start the service when the file is applied (a scheduled service still waits for its window).',
+      ),
   })
   .describe('A supervised service.');
 
@@ -561,7 +627,9 @@ export const daemonSchema = z
     allowed_hosts: z
       .array(z.string().min(1))
       .optional()
-      .describe('Extra Host names the dashboard accepts (for tunnels), besides localhost, 127.0.0.1 and [::1].'),
+      .describe(
+        'Extra Host names the dashboard accepts (for tunnels), besides localhost, 127.0.0.1 and [::1].',
+      ),
     log_budget: size().optional().describe('Disk budget of all services’ logs together.'),
     webhooks: z.array(webhookSchema).optional().describe('Webhooks that receive every service’s alerts.'),
   })
@@ -596,4 +664,3 @@ export type Window = z.output<typeof windowSchema>;
 export type CalendarConfig = z.output<typeof calendarSchema>;
 export type RestartPolicy = ServiceConfig['restart'];
 export type StopSignal = ServiceConfig['stop_signal'];
-

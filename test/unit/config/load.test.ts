@@ -55,7 +55,13 @@ calendars:
   assert.equal(strategy.cwd, '/srv/app', 'cwd defaults to the folder of the file');
   assert.deepEqual(strategy.max_restarts, { count: 10, window_ms: 600_000 });
   assert.deepEqual(strategy.schedule, [
-    { start: '09:20', stop: '15:15', days: ['mon', 'tue', 'wed', 'thu', 'fri'], timezone: 'Asia/Kolkata', calendar: 'nse' },
+    {
+      start: '09:20',
+      stop: '15:15',
+      days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+      timezone: 'Asia/Kolkata',
+      calendar: 'nse',
+    },
   ]);
   assert.deepEqual(config.calendars.nse, { dates: ['2026-01-26', '2026-03-03'] });
 });
@@ -90,7 +96,9 @@ test('a file with every section loads, paths resolved and env_file merged under 
     max_concurrent: 20,
     allowed_hosts: ['vigil.example.com'],
     log_budget: 1024 ** 3,
-    webhooks: [{ url: 'https://hooks.example.com/T000/B000', timeout: 3000, retries: 5, min_interval: 60_000 }],
+    webhooks: [
+      { url: 'https://hooks.example.com/T000/B000', timeout: 3000, retries: 5, min_interval: 60_000 },
+    ],
   });
   assert.deepEqual(config.calendars.lse, { ics: join(BASE, 'holidays.ics') });
   const web = config.services.web!;
@@ -121,7 +129,12 @@ test('a file with every section loads, paths resolved and env_file merged under 
     start_period: 30_000,
     failures: 5,
   });
-  assert.deepEqual(web.limits, { nofile: { soft: 256, hard: 4096 }, memory: 256 * 1024 ** 2, memory_restart: 0.8, tasks: 64 });
+  assert.deepEqual(web.limits, {
+    nofile: { soft: 256, hard: 4096 },
+    memory: 256 * 1024 ** 2,
+    memory_restart: 0.8,
+    tasks: 64,
+  });
   assert.deepEqual(web.logs, {
     max_size: 5_000_000,
     keep: 3,
@@ -221,9 +234,10 @@ test('unbalanced quotes and shell operators in a command string are errors', () 
 });
 
 test('nofile with soft above hard points at soft', () => {
-  assert.deepEqual(errorsOf('services:\n  s:\n    command: x\n    limits:\n      nofile: { soft: 4096, hard: 1024 }\n'), [
-    'vigil.yaml:5:23: services.s.limits.nofile.soft: the soft limit (4096) is above the hard limit (1024)',
-  ]);
+  assert.deepEqual(
+    errorsOf('services:\n  s:\n    command: x\n    limits:\n      nofile: { soft: 4096, hard: 1024 }\n'),
+    ['vigil.yaml:5:23: services.s.limits.nofile.soft: the soft limit (4096) is above the hard limit (1024)'],
+  );
 });
 
 test('exactly-one rules: health kinds and calendar sources', () => {
@@ -263,7 +277,7 @@ calendars:
     "vigil.yaml:9:54: services.web.limits.memory: invalid size 'lots': use a size like '64KiB', '512MiB', '10MB', '1GiB' or a number of bytes",
     'vigil.yaml:10:15: services.web.env.A: expected a string, number or boolean, got nothing',
     "vigil.yaml:11:21: services.web.health.http: expected an http:// or https:// URL, got 'ftp://x'",
-    "vigil.yaml:13:18: services.web.schedule[0].start: invalid time '25:00': use \"HH:MM\" or \"HH:MM:SS\" (00:00 to 23:59:59)",
+    'vigil.yaml:13:18: services.web.schedule[0].start: invalid time \'25:00\': use "HH:MM" or "HH:MM:SS" (00:00 to 23:59:59)',
     "vigil.yaml:13:48: services.web.schedule[0].days: invalid days 'weekdayz': use mon, tue, wed, thu, fri, sat, sun, ranges like 'mon-fri', or 'weekdays', 'weekends', 'daily'",
     "vigil.yaml:13:68: services.web.schedule[0].timezone: unknown time zone 'Mars/Base': use an IANA name such as 'Asia/Kolkata'",
     "vigil.yaml:15:18: calendars.nse.dates[0]: expected a date YYYY-MM-DD, got '2026-02-30'",
@@ -290,7 +304,9 @@ test('ConfigError carries structured issues', () => {
 
 test('an empty file and a missing file are errors that say so', () => {
   assert.deepEqual(errorsOf(''), ["vigil.yaml:1:1: the file is empty: it needs a 'services:' mapping"]);
-  assert.deepEqual(errorsOf('# only a comment\n'), ["vigil.yaml:1:1: the file is empty: it needs a 'services:' mapping"]);
+  assert.deepEqual(errorsOf('# only a comment\n'), [
+    "vigil.yaml:1:1: the file is empty: it needs a 'services:' mapping",
+  ]);
   assert.throws(
     () => loadConfigFile(fixture('config', 'nope.yaml')),
     (err: VigilError) => err.code === 'CONFIG_NOT_FOUND' && /nope\.yaml: no such file/.test(err.message),
@@ -299,7 +315,9 @@ test('an empty file and a missing file are errors that say so', () => {
 
 test('a missing env_file or ics file is an error naming it, at its line', () => {
   assert.deepEqual(
-    errorsOf('services:\n  s:\n    command: x\n    env_file: missing.env\ncalendars:\n  c: { ics: gone.ics }\n'),
+    errorsOf(
+      'services:\n  s:\n    command: x\n    env_file: missing.env\ncalendars:\n  c: { ics: gone.ics }\n',
+    ),
     [
       `vigil.yaml:4:15: services.s.env_file: env_file ${join(BASE, 'missing.env')}: no such file`,
       `vigil.yaml:6:13: calendars.c.ics: ics file ${join(BASE, 'gone.ics')}: no such file`,

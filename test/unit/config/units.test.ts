@@ -26,7 +26,8 @@ test('durations in every unit become milliseconds; a bare number is seconds', ()
 });
 
 test('malformed durations are rejected, not guessed', () => {
-  for (const bad of ['', 'abc', '10 parsecs', '5mm', '-5s', 's', '1h 30x', '10S']) assert.equal(parseDuration(bad), undefined, bad);
+  for (const bad of ['', 'abc', '10 parsecs', '5mm', '-5s', 's', '1h 30x', '10S'])
+    assert.equal(parseDuration(bad), undefined, bad);
   assert.equal(parseDuration(-1), undefined);
   assert.equal(parseDuration(Number.NaN), undefined);
   assert.equal(parseDuration(Infinity), undefined);
@@ -34,7 +35,10 @@ test('malformed durations are rejected, not guessed', () => {
 
 test('formatDurationMs is the inverse of parseDuration', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 400 * 86_400_000 }), (ms) => parseDuration(formatDurationMs(ms)) === ms),
+    fc.property(
+      fc.integer({ min: 0, max: 400 * 86_400_000 }),
+      (ms) => parseDuration(formatDurationMs(ms)) === ms,
+    ),
   );
   assert.equal(formatDurationMs(5_400_000), '1h30m');
   assert.equal(formatDurationMs(0), '0s');
@@ -71,7 +75,8 @@ test('times of day are zero-padded and range-checked', () => {
   assert.equal(parseTimeOfDay('9:20'), '09:20');
   assert.equal(parseTimeOfDay('23:59:59'), '23:59:59');
   assert.equal(parseTimeOfDay('00:00'), '00:00');
-  for (const bad of ['24:00', '12:60', '12:00:60', '1200', '12:0', 'noon']) assert.equal(parseTimeOfDay(bad), undefined, bad);
+  for (const bad of ['24:00', '12:60', '12:00:60', '1200', '12:0', 'noon'])
+    assert.equal(parseTimeOfDay(bad), undefined, bad);
 });
 
 test('day shorthands, ranges (wrapping) and lists normalise to week order', () => {
