@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { core, defaultOf, isOptional, metaOf, objectOf, shapeOf, typeName } from './introspect.js';
+import { ConfigError, parseConfig } from './load.js';
 import { configSchema } from './schema.js';
 
 type Schema = z.core.$ZodType;
@@ -15,22 +16,7 @@ interface Section {
   object: Schema;
 }
 
-const HEADER = `# vigil.yaml reference
-
-<!-- Generated from src/config/schema.ts by \`npx tsx scripts/gen-config-docs.ts\`. Do not edit by hand:
-     test/unit/config/docs.test.ts fails when this file differs from the schema. -->
-
-A \`vigil.yaml\` declares the services Vigil supervises. \`vigil up FILE\` or \`vigil apply FILE\` reads it;
-a file with any error is rejected whole and nothing changes. Every error is reported at once, one per
-line, with the line and column it is about, and unknown keys come with a suggestion:
-
-\`\`\`
-vigil.yaml:4:5: services.web.restrat: unknown key (did you mean 'restart'?)
-vigil.yaml:9:17: services.web.health.interval: invalid duration 'soon': use a duration like '500ms', '10s', '5m', '2h', '7d' or a number of seconds
-\`\`\`
-
-\`\`\`yaml
-services:
+const EXAMPLE = `services:
   web:
     command: python3 -u app.py        # split like sh, but run without a shell
     cwd: ./web                        # relative to this file
@@ -45,6 +31,40 @@ services:
       - { start: "09:20", stop: "15:15", days: weekdays, timezone: Asia/Kolkata, calendar: nse }
 calendars:
   nse: { dates: [2026-01-26, 2026-03-03] }
+`;
+
+/** What the loader says about the example with three mistakes (computed, so it stays true). */
+function exampleErrors(): string {
+  const broken = EXAMPLE.replace('interval: 5s', 'interval: soon')
+    .replace('restart: on-failure', 'restrat: on-failure')
+    .replace('calendar: nse', 'calendar: nsx');
+  try {
+    parseConfig(broken, 'vigil.yaml', '/');
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+  throw new Error('the broken example was accepted');
+}
+
+function header(): string {
+  return `# vigil.yaml reference
+
+<!-- Generated from src/config/schema.ts by \`npx tsx scripts/gen-config-docs.ts\`. Do not edit by hand:
+     test/unit/config/docs.test.ts fails when this file differs from the schema. -->
+
+A \`vigil.yaml\` declares the services Vigil supervises. \`vigil up FILE\` or \`vigil apply FILE\` reads it.
+For example:
+
+\`\`\`yaml
+${EXAMPLE}\`\`\`
+
+A file with any error is rejected whole, and nothing changes. Every error is reported at once, one per
+line, with the line and column it is about; unknown keys come with a suggestion. The example above with
+\`interval: soon\`, \`restrat\` and \`calendar: nsx\`:
+
+\`\`\`
+${exampleErrors()}
 \`\`\`
 
 ## Value types
@@ -60,10 +80,13 @@ calendars:
 - **paths** (\`cwd\`, \`env_file\`, \`ics\`) are relative to the folder of the vigil.yaml that names them.
 - **names** of services and calendars: letters, digits, \`.\`, \`_\` and \`-\`, starting with a letter or
   digit, at most 64 characters.
-- **times** of schedule windows must be quoted (\`"09:20"\`).
+- **times** of schedule windows: \`HH:MM\` or \`HH:MM:SS\`. Quoting them (\`"09:20"\`) keeps YAML 1.1 tools
+  from reading them as numbers; Vigil reads them either way.
 
-Keys not listed here are errors.
+Keys not listed here are errors, except top-level keys starting with \`x-\`, which are ignored so they can
+hold YAML anchors; merge keys (\`<<: *common\`) work.
 `;
+}
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -104,7 +127,7 @@ function childSection(key: string, field: Schema, prefix: string): Section | und
 
 /** The whole reference as Markdown. */
 export function renderConfigDocs(): string {
-  const out: string[] = [HEADER];
+  const out: string[] = [header()];
   const documented = new Map<Schema, string>();
   const render = (section: Section) => {
     documented.set(section.object, section.title);

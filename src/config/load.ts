@@ -141,9 +141,21 @@ function syntaxErrorOffset(doc: Document, e: YAMLError): number {
 }
 
 /** Turns zod's issues into located messages: unknown keys one by one, with a suggestion. */
-function fromZod(issues: readonly z.core.$ZodIssue[], raw: unknown): Located[] {
+function fromZod(issues: readonly z.core.$ZodIssue[], raw: unknown, prefix: Path = []): Located[] {
   const out: Located[] = [];
-  for (const iss of issues) {
+  for (const issue of issues) {
+    const iss = { ...issue, path: [...prefix, ...issue.path] } as z.core.$ZodIssue;
+    if (iss.code === 'invalid_union') {
+      // When the value had the right shape for one member of a union (a mapping for `nofile`, a
+      // list for `command`) but was wrong inside it, report what was wrong inside.
+      const matched = iss.errors.filter((errs) =>
+        errs.some((e) => e.path.length > 0 || e.code !== 'invalid_type'),
+      );
+      if (matched.length === 1) {
+        out.push(...fromZod(matched[0] as z.core.$ZodIssue[], raw, iss.path));
+        continue;
+      }
+    }
     if (iss.code === 'unrecognized_keys') {
       for (const k of iss.keys)
         out.push({ path: [...iss.path, k], message: unknownKey(iss.path, k, raw), target: 'key' });
@@ -165,6 +177,9 @@ function unknownKey(parent: Path, key: string, raw: unknown): string {
     for (const [field, s] of Object.entries(shapeOf(shape))) {
       const child = objectOf(s);
       if (child && key in shapeOf(child)) return `unknown key (did you mean '${field}.${key}'?)`;
+      const item = schemaAt(s, [0]);
+      const itemObj = item && objectOf(item);
+      if (itemObj && key in shapeOf(itemObj)) return `unknown key (did you mean '${field}[].${key}'?)`;
     }
   }
   if (parent.length === 0) {
@@ -279,7 +294,8 @@ export function resolveService(
  */
 export function parseConfig(text: string, fileName: string, baseDir: string): VigilConfig {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  // `merge`: YAML merge keys (`<<: *defaults`) are common in hand-written config files.
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, merge: true });
   const locator = new Locator(doc, lc);
   const located = (l: Located): ConfigIssue => ({
     file: fileName,
@@ -316,6 +332,8 @@ export function parseConfig(text: string, fileName: string, baseDir: string): Vi
     ]);
   }
 
+  // Top-level `x-…` keys are free for the user, to hold YAML anchors (as in Compose files).
+  if (isRecord(raw)) raw = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith('x-')));
   const result = configSchema.safeParse(raw, { error: configErrorMap });
   const refs = fileReferences(raw, baseDir);
   const problems = [

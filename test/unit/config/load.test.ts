@@ -352,3 +352,31 @@ test('serviceSchema validates one service on its own, with defaults, for vigil s
   assert.ok(!bad.success);
   assert.equal(bad.error.issues[0]?.message, "expected one of 'always', 'on-failure', 'never'; got 'maybe'");
 });
+
+test('a value of the right shape for one member of a union reports what is wrong inside it', () => {
+  assert.deepEqual(
+    errorsOf('services:\n  a:\n    command: [python3, 5]\n    limits: { nofile: { sof: 1 } }\n'),
+    [
+      'vigil.yaml:3:24: services.a.command[1]: expected a string, got 5',
+      'vigil.yaml:4:15: services.a.limits.nofile.soft: missing required key',
+      "vigil.yaml:4:25: services.a.limits.nofile.sof: unknown key (did you mean 'soft'?)",
+    ],
+  );
+});
+
+test('a window key written on the service suggests the schedule', () => {
+  assert.deepEqual(errorsOf('services:\n  a:\n    command: x\n    timezone: UTC\n'), [
+    "vigil.yaml:4:5: services.a.timezone: unknown key (did you mean 'schedule[].timezone'?)",
+  ]);
+});
+
+test('YAML anchors under a top-level x- key and merge keys can share settings', () => {
+  const config = parseConfig(
+    'x-common: &common\n  restart: never\n  env: { A: 1 }\nservices:\n  a:\n    <<: *common\n    command: x\n  b:\n    <<: *common\n    command: y\n    restart: always\n',
+    'vigil.yaml',
+    '/b',
+  );
+  assert.equal(config.services.a?.restart, 'never');
+  assert.deepEqual(config.services.a?.env, { A: '1' });
+  assert.equal(config.services.b?.restart, 'always');
+});
