@@ -129,8 +129,7 @@ export class Service {
   }
 
   argv(): string[] {
-    const c = this.config.command;
-    return Array.isArray(c) ? [...c] : c.trim().split(/\s+/);
+    return [...this.config.command];
   }
 
   /** Starts the service if it is not running; a start during backoff happens at once. */
@@ -379,8 +378,7 @@ export class Service {
   }
 
   private runPreStop(pid: number): Promise<void> {
-    const c = this.config.pre_stop!;
-    const argv = Array.isArray(c) ? c : ['/bin/sh', '-c', c];
+    const argv = this.config.pre_stop!;
     return new Promise((resolve) => {
       let done = false;
       const finish = (msg?: string) => {

@@ -148,6 +148,28 @@ describe('foundation: one daemon', () => {
     await d.client.remove('secretive');
   });
 
+  test('a wrong config is rejected whole, naming file:line:column and the field, and changes nothing', async () => {
+    const dir = tempHome('vigil-badcfg-');
+    const file = join(dir, 'vigil.yaml');
+    writeFileSync(
+      file,
+      'services:\n  ok-one:\n    command: sleep 300\n  broken:\n    command: sleep 300\n    restrat: always\n',
+    );
+    const before = (await d.client.list()).map((s) => s.name);
+    const r = await d.cli(['apply', file]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /vigil\.yaml:6:5: services\.broken\.restrat: unknown key.*did you mean 'restart'/);
+    assert.deepEqual(
+      (await d.client.list()).map((s) => s.name),
+      before,
+      'nothing was started',
+    );
+    const up = await runCli(tempHome('vigil-badup-'), ['up', file, '--port', '0']);
+    assert.notEqual(up.code, 0);
+    assert.match(up.stderr, /vigil\.yaml:6:5/);
+    cleanupHome(dir);
+  });
+
   test('apply makes the minimal change and leaves hand-started services alone', async () => {
     const dir = tempHome('vigil-apply-');
     const file = join(dir, 'vigil.yaml');
@@ -155,7 +177,7 @@ describe('foundation: one daemon', () => {
     const byHandPid = (await d.client.inspect('by-hand')).pid;
     writeFileSync(
       file,
-      'services:\n  a:\n    command: sleep 301\n  b:\n    command: sleep 302\n    stop_grace: 2000\n',
+      'services:\n  a:\n    command: sleep 301\n  b:\n    command: sleep 302\n    stop_grace: 2s\n',
     );
     let r = await d.cli(['apply', file, '--json']);
     assert.equal(r.code, 0, r.stderr);
@@ -165,7 +187,7 @@ describe('foundation: one daemon', () => {
     // b: a live-applicable change (grace period); a: unchanged; c: new.
     writeFileSync(
       file,
-      'services:\n  a:\n    command: sleep 301\n  b:\n    command: sleep 302\n    stop_grace: 3000\n  c:\n    command: sleep 303\n',
+      'services:\n  a:\n    command: sleep 301\n  b:\n    command: sleep 302\n    stop_grace: 3s\n  c:\n    command: sleep 303\n',
     );
     r = await d.cli(['apply', file, '--json']);
     let res = JSON.parse(r.stdout);
@@ -177,7 +199,7 @@ describe('foundation: one daemon', () => {
     // a: command changed → restart; c removed → stopped and gone.
     writeFileSync(
       file,
-      'services:\n  a:\n    command: sleep 304\n  b:\n    command: sleep 302\n    stop_grace: 3000\n',
+      'services:\n  a:\n    command: sleep 304\n  b:\n    command: sleep 302\n    stop_grace: 3s\n',
     );
     r = await d.cli(['apply', file, '--json']);
     res = JSON.parse(r.stdout);
