@@ -1,6 +1,7 @@
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import type { ServiceConfig } from '../config/schema.js';
 import { VigilError, errorMessage } from '../errors.js';
+import { HealthMonitor } from './health.js';
 import type { LogSink } from './log-sink.js';
 import { isAlive, readStat } from './proc.js';
 import { decideAfterExit, initialBackoff, type BackoffState, type ServiceStatus } from './restart-policy.js';
@@ -81,6 +82,7 @@ export class Service {
   private intent: ExitReason | null = null;
   private exitSeen: (() => void) | null = null;
   private exiting = false;
+  health: HealthMonitor | null = null;
   readonly logs: LogSink;
 
   constructor(
@@ -146,8 +148,7 @@ export class Service {
   private spawnNow(): void {
     this.clearTimers();
     const cfg = this.config;
-    const env: Record<string, string> = { ...this.ctx.baseEnv, ...(cfg.env ?? {}) };
-    env[MARKER_KEY] = this.marker.value;
+    const env = this.env();
     const argv = this.argv();
     const cwd = cfg.cwd ?? process.cwd();
     let child: ChildProcess;
@@ -179,11 +180,40 @@ export class Service {
     child.once('exit', (code, signal) => this.onExit(code, signal, true));
     child.once('error', () => undefined); // exit follows
     this.setStatus('starting', `started, pid ${pid}`);
+    this.startHealth(pid, cwd, env);
     const minUptime = cfg.min_uptime;
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.pid === pid && this.status === 'starting') this.setStatus('running', `running, pid ${pid}`);
     }, minUptime);
+  }
+
+  /** The environment a service process starts with: the daemon's, the service's, and its marker. */
+  env(): Record<string, string> {
+    return { ...this.ctx.baseEnv, ...(this.config.env ?? {}), [MARKER_KEY]: this.marker.value };
+  }
+
+  private startHealth(pid: number, cwd: string, env: Record<string, string>): void {
+    this.health?.stop();
+    this.health = null;
+    const cfg = this.config.health;
+    if (!cfg) return;
+    this.health = new HealthMonitor(cfg, { cwd, env }, Date.now(), {
+      pass: () => {
+        // A start counts as successful when the health check first passes (or after min_uptime).
+        if (this.pid === pid && this.status === 'starting') this.setStatus('running', `healthy, pid ${pid}`);
+      },
+      unhealthy: (detail, failures) => {
+        if (this.pid !== pid || this.stopping) return;
+        this.ctx.emit({
+          service: this.name,
+          kind: 'health',
+          message: `${this.name}: health check failed ${failures} times (${detail}); restarting`,
+          data: { detail, failures },
+        });
+        void this.restart('health').catch(() => undefined);
+      },
+    });
   }
 
   private spawnFailed(err: unknown): void {
@@ -213,6 +243,7 @@ export class Service {
     this.adopted = true;
     this.logs.attach({ gap: true });
     this.setStatus('running', `taken back, pid ${pid}`);
+    this.startHealth(pid, this.config.cwd ?? process.cwd(), this.env());
     this.pollTimer = setInterval(() => {
       if (!isAlive(pid, startTicks)) this.onExit(null, null, false);
     }, 500);
@@ -348,6 +379,7 @@ export class Service {
   private async doStop(reason: ExitReason): Promise<Survivor[]> {
     const pid = this.pid!;
     this.intent = reason;
+    this.health?.stop();
     this.setStatus('stopping', `stopping (${reason})`);
     const exited = new Promise<void>((resolve) => {
       this.exitSeen = resolve;
@@ -416,6 +448,7 @@ export class Service {
   /** Releases everything this service holds in the daemon (timers, pollers, log readers). */
   async dispose(): Promise<void> {
     this.clearTimers();
+    this.health?.stop();
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
     await this.logs.close();
@@ -424,6 +457,7 @@ export class Service {
   /** Forgets the process without stopping it (for `down --leave-running`). */
   detach(): void {
     this.clearTimers();
+    this.health?.stop();
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
     if (this.child) {

@@ -13,7 +13,8 @@ function processesOf(home: string, name: string): number[] {
   for (const p of readdirSync('/proc')) {
     if (!/^\d+$/.test(p)) continue;
     try {
-      if (readFileSync(`/proc/${p}/environ`, 'latin1').includes(needle) && isAlive(Number(p))) out.push(Number(p));
+      if (readFileSync(`/proc/${p}/environ`, 'latin1').includes(needle) && isAlive(Number(p)))
+        out.push(Number(p));
     } catch {
       // gone
     }
@@ -48,8 +49,16 @@ test('daemon kill -9: the next daemon takes services back (same pid, no duplicat
     assert.ok(isAlive(v.pid!));
     const runs = v.runs as { pid: number; exit_known: boolean; reason: string }[];
     const lost = runs.find((r) => r.pid === victimPid)!;
-    assert.equal(lost.exit_known, false, 'exit status of a process that died while the daemon was down is unknown');
-    assert.equal((await d.client.inspect('stopped-one')).status, 'stopped', 'a service stopped on purpose stays stopped');
+    assert.equal(
+      lost.exit_known,
+      false,
+      'exit status of a process that died while the daemon was down is unknown',
+    );
+    assert.equal(
+      (await d.client.inspect('stopped-one')).status,
+      'stopped',
+      'a service stopped on purpose stays stopped',
+    );
 
     // A taken-back process is still supervised: when it dies, it is restarted per policy.
     process.kill(pid, 'SIGKILL');
