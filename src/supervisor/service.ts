@@ -2,6 +2,7 @@ import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import type { ServiceConfig } from '../config/schema.js';
 import { VigilError, errorMessage } from '../errors.js';
 import { HealthMonitor } from './health.js';
+import { resolveIdentity } from './identity.js';
 import type { LogSink } from './log-sink.js';
 import { isAlive, readStat } from './proc.js';
 import { decideAfterExit, initialBackoff, type BackoffState, type ServiceStatus } from './restart-policy.js';
@@ -154,10 +155,20 @@ export class Service {
     let child: ChildProcess;
     try {
       preflight(this.name, argv, cwd, env);
+      const id = resolveIdentity(this.name, cfg.user, cfg.group);
+      if (id) Object.assign(env, { USER: id.name, LOGNAME: id.name, HOME: id.home });
       this.ctx.admit(this.name);
       const fds = this.logs.prepareSpawn();
       try {
-        child = spawnService({ service: this.name, argv, cwd, env, nofile: this.nofile(), ...fds });
+        child = spawnService({
+          service: this.name,
+          argv,
+          cwd,
+          env,
+          nofile: this.nofile(),
+          ...(id ? { uid: id.uid, gid: id.gid } : {}),
+          ...fds,
+        });
       } finally {
         this.logs.afterSpawn();
       }
