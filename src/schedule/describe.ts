@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { activeWindow, nextEdge } from './windows.js';
+import { parseTimeOfDay } from './local-time.js';
 import type { Calendar, Window } from './types.js';
 
 /** An instant as `vigil schedule` shows it: in the window's zone with its offset, in UTC, and in ms. */
@@ -31,7 +32,7 @@ export function showInstant(ms: number, zone: string): ShownInstant {
 
 /** "09:20–15:15 mon,tue,wed,thu,fri Asia/Kolkata, holidays from nse" */
 export function summarizeWindow(w: Window): string {
-  const overnight = w.stop <= w.start ? ' (ends next day)' : '';
+  const overnight = parseTimeOfDay(w.stop) <= parseTimeOfDay(w.start) ? ' (ends next day)' : '';
   const cal = w.calendar ? `, holidays from ${w.calendar}` : '';
   return `${w.start}–${w.stop}${overnight} ${w.days.join(',')} ${w.timezone}${cal}`;
 }
