@@ -19,8 +19,13 @@ export function parseTimeOfDay(text: string, what = 'time'): number {
   return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0);
 }
 
+const validZones = new Map<string, IANAZone>();
+
 /** The IANA zone of that name; throws SCHEDULE_INVALID_TIMEZONE if the runtime does not know it. */
 export function zoneNamed(name: string): IANAZone {
+  // Checking a name builds an Intl formatter (most of a schedule computation's cost): check each once.
+  const known = typeof name === 'string' ? validZones.get(name) : undefined;
+  if (known) return known;
   if (typeof name !== 'string' || !IANAZone.isValidZone(name)) {
     throw new VigilError(
       'SCHEDULE_INVALID_TIMEZONE',
@@ -28,11 +33,26 @@ export function zoneNamed(name: string): IANAZone {
       { value: name },
     );
   }
-  return IANAZone.create(name);
+  const zone = IANAZone.create(name);
+  validZones.set(name, zone);
+  return zone;
 }
 
+// Asking Intl for an offset costs several µs, and neighbouring days ask for the same instants (one day's
+// `wall + DAY` is the next day's `wall`), so answers are remembered, a bounded number per zone.
+const OFFSET_MEMO_SIZE = 4096;
+const offsetMemo = new WeakMap<IANAZone, Map<number, number>>();
+
 function offsetMs(zone: IANAZone, ms: number): number {
-  return zone.offset(ms) * MINUTE_MS;
+  let memo = offsetMemo.get(zone);
+  if (!memo) offsetMemo.set(zone, (memo = new Map()));
+  let off = memo.get(ms);
+  if (off === undefined) {
+    off = zone.offset(ms) * MINUTE_MS;
+    if (memo.size >= OFFSET_MEMO_SIZE) memo.clear();
+    memo.set(ms, off);
+  }
+  return off;
 }
 
 /**
@@ -55,6 +75,8 @@ export function instantOf(zone: IANAZone, wall: number): number {
   const offsets = [
     ...new Set([offsetMs(zone, wall - DAY_MS), offsetMs(zone, wall), offsetMs(zone, wall + DAY_MS)]),
   ];
+  // One offset all around (zones change clocks at most once in two days): nothing ambiguous, no gap.
+  if (offsets.length === 1) return wall - offsets[0]!;
   let first = Infinity;
   for (const o of offsets) {
     const t = wall - o;
