@@ -60,23 +60,29 @@ test('dates and ics together: the union of both', () => {
 
 test('a missing .ics file is an error that names the calendar and the file', () => {
   const missing = join(tmpdir(), 'vigil-no-such-calendar.ics');
-  assert.throws(() => loadCalendar({ ics: missing }, 'nse'), (err: unknown) => {
-    const e = err as { code: string; message: string };
-    assert.equal(e.code, 'CALENDAR_ICS_UNREADABLE');
-    assert.ok(e.message.includes('calendar nse') && e.message.includes(missing), e.message);
-    return true;
-  });
+  assert.throws(
+    () => loadCalendar({ ics: missing }, 'nse'),
+    (err: unknown) => {
+      const e = err as { code: string; message: string };
+      assert.equal(e.code, 'CALENDAR_ICS_UNREADABLE');
+      assert.ok(e.message.includes('calendar nse') && e.message.includes(missing), e.message);
+      return true;
+    },
+  );
 });
 
 test('a malformed .ics file is an error that names the file and says why', () => {
   const broken = fixture('schedule', 'broken.ics');
-  assert.throws(() => loadCalendar({ ics: broken }, 'nse'), (err: unknown) => {
-    const e = err as { code: string; message: string };
-    assert.equal(e.code, 'CALENDAR_ICS_INVALID');
-    assert.ok(e.message.includes(broken), e.message);
-    assert.match(e.message, /not a valid iCalendar file: .+/);
-    return true;
-  });
+  assert.throws(
+    () => loadCalendar({ ics: broken }, 'nse'),
+    (err: unknown) => {
+      const e = err as { code: string; message: string };
+      assert.equal(e.code, 'CALENDAR_ICS_INVALID');
+      assert.ok(e.message.includes(broken), e.message);
+      assert.match(e.message, /not a valid iCalendar file: .+/);
+      return true;
+    },
+  );
 });
 
 test('an .ics file that is not a VCALENDAR is rejected', () => {
