@@ -80,6 +80,31 @@ describe('health checks and limits', () => {
     await d.client.remove('tcp-ok');
   });
 
+  test('user and group are applied (daemon running as root)', async (t) => {
+    if (process.geteuid?.() !== 0) return t.skip('needs root: the tests are not running as root');
+    const { readFileSync } = await import('node:fs');
+    const v = await d.client.startNew({
+      name: 'as-nobody',
+      command: ['sleep', '300'],
+      cwd: '/',
+      options: { user: 'nobody' },
+    });
+    assert.ok(v.pid, `started: ${JSON.stringify(v.last_exit)} ${v.failed_reason}`);
+    const status = readFileSync(`/proc/${v.pid}/status`, 'utf8');
+    assert.match(status, /^Uid:\s+65534\s+65534/m);
+    assert.match(status, /^Gid:\s+65534\s+65534/m);
+    await d.client.remove('as-nobody');
+    const bad = await d.client.startNew({
+      name: 'no-user',
+      command: ['sleep', '300'],
+      cwd: '/',
+      options: { user: 'no-such-user-x' },
+    });
+    assert.equal(bad.status, 'failed');
+    assert.match(bad.failed_reason ?? '', /no such user 'no-such-user-x'/);
+    await d.client.remove('no-user');
+  });
+
   test('max_concurrent refuses further starts with a clear message', async () => {
     const dir = `${d.home}/mc`;
     const { mkdirSync, writeFileSync } = await import('node:fs');
