@@ -52,6 +52,43 @@ export const migrations: { name: string; up: string }[] = [
       ALTER TABLE services ADD COLUMN hold_json TEXT;
     `,
   },
+  {
+    name: 'history: raw samples, 1-minute and 15-minute aggregates, top-target counts',
+    up: `
+      CREATE TABLE samples_raw (
+        service TEXT NOT NULL,
+        t INTEGER NOT NULL,
+        fds INTEGER,
+        fd_limit INTEGER,
+        fds_total INTEGER,
+        rss_bytes INTEGER,
+        pss_bytes INTEGER,
+        mem_limit_bytes INTEGER,
+        processes INTEGER
+      );
+      CREATE INDEX samples_raw_st ON samples_raw(service, t);
+      CREATE TABLE samples_agg (
+        service TEXT NOT NULL,
+        res INTEGER NOT NULL,
+        t INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        fds_min INTEGER, fds_max INTEGER, fds_mean REAL,
+        fd_limit INTEGER,
+        fds_total_max INTEGER,
+        rss_min INTEGER, rss_max INTEGER, rss_mean REAL,
+        pss_mean REAL,
+        mem_limit_bytes INTEGER,
+        PRIMARY KEY (service, res, t)
+      );
+      CREATE TABLE target_counts (
+        service TEXT NOT NULL,
+        t INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        count INTEGER NOT NULL
+      );
+      CREATE INDEX target_counts_st ON target_counts(service, t);
+    `,
+  },
 ];
 
 /** Current schema version of this build. */
