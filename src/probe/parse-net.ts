@@ -101,6 +101,34 @@ export function isUnspecified(e: Endpoint): boolean {
   return e.port === 0 && (e.address === '0.0.0.0' || e.address === '::');
 }
 
+// sl: local remote st tx:rx tr:when retrnsmt uid timeout inode …
+const ROW =
+  /^\s*\d+: ([0-9A-Fa-f]+:[0-9A-Fa-f]+) ([0-9A-Fa-f]+:[0-9A-Fa-f]+) ([0-9A-Fa-f]+) \S+ \S+ \S+\s+(\d+)\s+\d+\s+(\d+)/;
+
+/**
+ * Parses one row of /proc/net/{tcp,tcp6,udp,udp6}; null for the header or a malformed line, or when
+ * `wanted` is given and does not hold the row's inode (addresses are then not decoded at all).
+ */
+export function parseNetInetLine(
+  line: string,
+  protocol: InetProtocol,
+  little = endianness() === 'LE',
+  wanted?: ReadonlySet<number>,
+): InetSocket | null {
+  const m = ROW.exec(line);
+  if (!m) return null;
+  const inode = Number(m[5]);
+  if (wanted && !wanted.has(inode)) return null;
+  return {
+    inode,
+    protocol,
+    state: tcpStateName(parseInt(m[3] as string, 16)),
+    local: decodeEndpoint(m[1] as string, little),
+    remote: decodeEndpoint(m[2] as string, little),
+    uid: Number(m[4]),
+  };
+}
+
 /** Parses the text of /proc/net/tcp, tcp6, udp or udp6. */
 export function parseNetInet(
   text: string,
@@ -108,19 +136,9 @@ export function parseNetInet(
   little = endianness() === 'LE',
 ): InetSocket[] {
   const out: InetSocket[] = [];
-  const lines = text.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    const f = (lines[i] as string).trim().split(/\s+/);
-    // sl local remote st tx:rx tr:when retrnsmt uid timeout inode …
-    if (f.length < 10) continue;
-    out.push({
-      inode: Number(f[9]),
-      protocol,
-      state: tcpStateName(parseInt(f[3] as string, 16)),
-      local: decodeEndpoint(f[1] as string, little),
-      remote: decodeEndpoint(f[2] as string, little),
-      uid: Number(f[7]),
-    });
+  for (const line of text.split('\n')) {
+    const row = parseNetInetLine(line, protocol, little);
+    if (row) out.push(row);
   }
   return out;
 }

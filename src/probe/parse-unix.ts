@@ -25,27 +25,51 @@ const SO_ACCEPTCON = 0x10000;
 
 /** Parses the text of /proc/net/unix. A path holding newlines spans several lines; they are joined back. */
 export function parseNetUnix(text: string): UnixSocket[] {
-  const out: UnixSocket[] = [];
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  for (let i = 1; i < lines.length; i++) {
+  return parseNetUnixLines(lines, 1, lines.length);
+}
+
+/**
+ * Parses lines [from, to) of /proc/net/unix (split on newlines, header excluded), keeping only the
+ * inodes in `wanted` when given. A line that is not a row continues the previous row's path.
+ */
+export function parseNetUnixLines(
+  lines: readonly string[],
+  from: number,
+  to: number,
+  wanted?: ReadonlySet<number>,
+  out: UnixSocket[] = [],
+): UnixSocket[] {
+  let prev: UnixSocket | null = null;
+  for (let i = from; i < to; i++) {
     const line = lines[i] as string;
     const m = ROW.exec(line);
     if (!m) {
       // The kernel prints the path raw: a newline in it continues the previous row's path.
-      const prev = out[out.length - 1];
       if (prev && prev.path !== null) prev.path += '\n' + line;
+      continue;
+    }
+    const inode = Number(m[4]);
+    if (wanted && !wanted.has(inode)) {
+      prev = null;
       continue;
     }
     const flags = parseInt(m[1] as string, 16);
     const path = m[5] === undefined || m[5] === '' ? null : m[5];
-    out.push({
-      inode: Number(m[4]),
+    prev = {
+      inode,
       type: TYPES[parseInt(m[2] as string, 16)] ?? 'unknown',
       state: flags & SO_ACCEPTCON ? 'LISTEN' : (STATES[parseInt(m[3] as string, 16)] ?? 'UNKNOWN'),
       path,
       name_kind: path === null ? 'unnamed' : path.startsWith('@') ? 'abstract' : 'path',
-    });
+    };
+    out.push(prev);
   }
   return out;
+}
+
+/** True when a line of /proc/net/unix starts a row (rather than continuing a path that holds a newline). */
+export function isUnixRow(line: string): boolean {
+  return ROW.test(line);
 }

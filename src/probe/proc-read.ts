@@ -20,7 +20,9 @@ export function isDeniedError(err: unknown): boolean {
   return DENIED.has(code(err));
 }
 
-const CHUNK = 16 * 1024;
+// Most /proc files fit in the first read; big ones (/proc/net/tcp) get larger reads, fewer round trips.
+const FIRST_CHUNK = 16 * 1024;
+const MAX_CHUNK = 1024 * 1024;
 
 /**
  * Reads a /proc file as text off the event loop; null when the process is gone or the file may not be read. /proc files report
@@ -42,11 +44,11 @@ export async function readProcBuffer(path: string): Promise<Buffer | null> {
   }
   try {
     const chunks: Buffer[] = [];
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await handle.read(chunk, 0, CHUNK, null);
+    for (let size = FIRST_CHUNK; ; size = Math.min(size * 4, MAX_CHUNK)) {
+      const chunk = Buffer.allocUnsafe(size);
+      const { bytesRead } = await handle.read(chunk, 0, size, null);
       if (bytesRead === 0) break;
-      chunks.push(bytesRead === CHUNK ? chunk : chunk.subarray(0, bytesRead));
+      chunks.push(bytesRead === size ? chunk : chunk.subarray(0, bytesRead));
     }
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   } catch (err) {

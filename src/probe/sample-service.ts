@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../errors.js';
 import { countFds } from './count-fds.js';
-import { classifyFdTarget, FD_TYPES, type FdType } from './fd-target.js';
+import { classifyFdTarget, FD_TYPES, type FdTarget, type FdType } from './fd-target.js';
 import { readFdLinks, type ReadlinkMode } from './fd-scan.js';
 import { finiteLimit, parseProcLimits } from './parse-limits.js';
 import { parseSmapsRollup } from './parse-smaps-rollup.js';
@@ -154,7 +154,32 @@ function emptyByType(): Record<FdType, number> {
   return Object.fromEntries(FD_TYPES.map((t) => [t, 0])) as Record<FdType, number>;
 }
 
-async function classify(parts: ProcessPart[]): Promise<FdClassification> {
+async function classify(parts: ProcessPart[], slicer: TimeSlicer): Promise<FdClassification> {
+  // Pass 1: classify every link; note the socket inodes wanted from each network namespace.
+  const classified: { ns: string | null; targets: FdTarget[] }[] = [];
+  const wanted = new Map<string, { pid: number; inodes: Set<number> }>();
+  let n = 0;
+  for (const { sample, links } of parts) {
+    if (!links) continue;
+    const targets: FdTarget[] = [];
+    let ns: string | null = null;
+    for (const link of links) {
+      if (++n % 256 === 0) await slicer.pause();
+      const t = classifyFdTarget(link);
+      targets.push(t);
+      if (t.type !== 'socket') continue;
+      if (ns === null) ns = netNamespaceOf(sample.pid) ?? `pid:${sample.pid}`;
+      let w = wanted.get(ns);
+      if (!w) wanted.set(ns, (w = { pid: sample.pid, inodes: new Set() }));
+      w.inodes.add(t.inode);
+    }
+    classified.push({ ns, targets });
+  }
+  // Pass 2: one read of the socket tables per network namespace, decoding only the wanted rows.
+  const tables = new Map<string, SocketTable>();
+  for (const [ns, w] of wanted) tables.set(ns, (await readSocketTable(w.pid, w.inodes, slicer)) ?? new Map());
+
+  // Pass 3: count.
   const byType = emptyByType();
   const counts = new Map<string, TargetCount>();
   const bump = (target: string, type: FdType): void => {
@@ -168,13 +193,10 @@ async function classify(parts: ProcessPart[]): Promise<FdClassification> {
     string,
     { remote: string; protocol: 'tcp' | 'udp'; state: string; count: number }
   >();
-  // One socket table per network namespace per sample, read only if a process there has sockets.
-  const tables = new Map<string, Promise<SocketTable | null>>();
-  for (const { sample, links } of parts) {
-    if (!links) continue;
-    let table: SocketTable | null = null;
-    for (const link of links) {
-      const t = classifyFdTarget(link);
+  for (const { ns, targets } of classified) {
+    const table = ns === null ? undefined : tables.get(ns);
+    for (const t of targets) {
+      if (++n % 256 === 0) await slicer.pause();
       byType[t.type]++;
       switch (t.type) {
         case 'file':
@@ -192,13 +214,7 @@ async function classify(parts: ProcessPart[]): Promise<FdClassification> {
           bump(t.kind === 'unreadable' ? '(unreadable)' : t.text, t.type);
           break;
         case 'socket': {
-          if (table === null) {
-            const ns = netNamespaceOf(sample.pid) ?? `pid:${sample.pid}`;
-            let p = tables.get(ns);
-            if (!p) tables.set(ns, (p = readSocketTable(sample.pid)));
-            table = (await p) ?? new Map();
-          }
-          const s = table.get(t.inode);
+          const s = table?.get(t.inode);
           bump(socketTargetName(s), 'socket');
           const proto = s?.protocol ?? 'other';
           byProtocol[proto] = (byProtocol[proto] ?? 0) + 1;
@@ -302,7 +318,7 @@ export async function sampleService(
   const sum = (f: (p: ProcessSample) => number): number => processes.reduce((a, p) => a + f(p), 0);
   const fdsTotal = sum((p) => p.fds);
   const pssKnown = processes.filter((p) => p.pss_bytes !== null);
-  const classified = opts.classify ? await classify(parts) : null;
+  const classified = opts.classify ? await classify(parts, slicer) : null;
   return {
     t,
     processes,

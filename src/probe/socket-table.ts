@@ -1,7 +1,9 @@
 import { readlinkSync } from 'node:fs';
-import { formatEndpoint, isUnspecified, parseNetInet, type InetProtocol } from './parse-net.js';
-import { parseNetUnix } from './parse-unix.js';
+import { endianness } from 'node:os';
+import { formatEndpoint, isUnspecified, parseNetInetLine, type InetProtocol } from './parse-net.js';
+import { isUnixRow, parseNetUnixLines, type UnixSocket } from './parse-unix.js';
 import { readProcText } from './proc-read.js';
+import { TimeSlicer } from './time-slicer.js';
 
 /** A socket inode resolved through /proc/PID/net. */
 export interface ResolvedSocket {
@@ -19,20 +21,32 @@ export interface ResolvedSocket {
 export type SocketTable = Map<number, ResolvedSocket>;
 
 const INET: InetProtocol[] = ['tcp', 'tcp6', 'udp', 'udp6'];
+// Lines parsed between checks of the time budget.
+const BATCH = 512;
 
-/** Reads and indexes /proc/PID/net/{tcp,tcp6,udp,udp6,unix}; null if the process is gone. */
-export async function readSocketTable(pid: number): Promise<SocketTable | null> {
-  const [tcp, tcp6, udp, udp6, unix] = await Promise.all(
-    [...INET, 'unix'].map((name) => readProcText(`/proc/${pid}/net/${name}`)),
-  );
-  const texts = [tcp, tcp6, udp, udp6];
-  if (texts.every((t) => t === null) && unix === null) return null;
+/**
+ * Reads /proc/PID/net/{tcp,tcp6,udp,udp6,unix} and indexes the sockets whose inode is in `wanted`
+ * (all when omitted); null if the process is gone. The tables list every socket of the network
+ * namespace, so they are parsed in slices (`slicer`) and only wanted rows are decoded.
+ */
+export async function readSocketTable(
+  pid: number,
+  wanted?: ReadonlySet<number>,
+  slicer = new TimeSlicer(2),
+): Promise<SocketTable | null> {
+  const texts = await Promise.all([...INET, 'unix'].map((name) => readProcText(`/proc/${pid}/net/${name}`)));
+  if (texts.every((t) => t === null)) return null;
+  const little = endianness() === 'LE';
   const table: SocketTable = new Map();
-  texts.forEach((text, i) => {
-    if (text === null || text === undefined) return;
-    const protocol = INET[i] as InetProtocol;
-    for (const s of parseNetInet(text, protocol)) {
-      if (s.inode === 0) continue; // TIME_WAIT and the like: owned by no fd
+  for (let t = 0; t < INET.length; t++) {
+    const text = texts[t];
+    if (!text) continue;
+    const protocol = INET[t] as InetProtocol;
+    const lines = text.split('\n');
+    for (let i = 1; i < lines.length; i++) {
+      if (i % BATCH === 0) await slicer.pause();
+      const s = parseNetInetLine(lines[i] as string, protocol, little, wanted);
+      if (!s || s.inode === 0) continue; // inode 0: TIME_WAIT and the like, owned by no fd
       table.set(s.inode, {
         protocol: protocol.startsWith('tcp') ? 'tcp' : 'udp',
         state: s.state,
@@ -40,9 +54,21 @@ export async function readSocketTable(pid: number): Promise<SocketTable | null> 
         remote: isUnspecified(s.remote) ? null : formatEndpoint(s.remote),
       });
     }
-  });
-  if (unix !== null && unix !== undefined) {
-    for (const s of parseNetUnix(unix)) {
+  }
+  const unix = texts[INET.length];
+  if (unix) {
+    const lines = unix.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    const rows: UnixSocket[] = [];
+    for (let from = 1; from < lines.length;) {
+      let to = Math.min(from + BATCH, lines.length);
+      // Never cut a path that holds a newline between two batches.
+      while (to < lines.length && !isUnixRow(lines[to] as string)) to++;
+      parseNetUnixLines(lines, from, to, wanted, rows);
+      from = to;
+      await slicer.pause();
+    }
+    for (const s of rows) {
       table.set(s.inode, { protocol: 'unix', state: s.state, local: null, remote: null, path: s.path });
     }
   }
