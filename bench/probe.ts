@@ -4,7 +4,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -26,12 +25,10 @@ const RUNS = Number(process.env.PROBE_BENCH_RUNS ?? 5);
 const holderPy = fileURLToPath(new URL('../test/fixtures/probe/holder.py', import.meta.url));
 
 const children: ChildProcess[] = [];
-const accepted: Socket[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-probe-'));
 
 function cleanup(): void {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const s of accepted) s.destroy();
   rmSync(dir, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
@@ -111,9 +108,21 @@ async function repeat(runs: number, fn: () => Promise<unknown>): Promise<Run> {
 
 async function main(): Promise<void> {
   const hz = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
-  const server = createServer((s) => accepted.push(s));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', 1024, r));
-  const port = (server.address() as { port: number }).port;
+  // The peer of the TCP connections is another process (as a database server would be), so this
+  // process's own heap and event loop carry none of them.
+  const server = spawn(
+    'prlimit',
+    ['--nofile=16384:16384', '--', 'python3', holderPy, '--listen', '--ttl', '600'],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  children.push(server);
+  const port = await new Promise<number>((resolve, reject) => {
+    const rl = createInterface({ input: server.stdout! });
+    rl.once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
+    server.once('exit', (code) => reject(new Error(`server holder exited with ${code}`)));
+  });
   const file = join(dir, 'held.dat');
   writeFileSync(file, 'x');
 
@@ -230,7 +239,6 @@ async function main(): Promise<void> {
     `# full sample: by_type ${JSON.stringify(c.by_type)}; top target ${c.top_targets[0]?.target} ×${c.top_targets[0]?.count}; ` +
       `by_remote[0] ${JSON.stringify(c.sockets.by_remote[0])}; yields ${fullSample.cost.yields}`,
   );
-  server.close();
 }
 
 main()

@@ -25,51 +25,44 @@ const SO_ACCEPTCON = 0x10000;
 
 /** Parses the text of /proc/net/unix. A path holding newlines spans several lines; they are joined back. */
 export function parseNetUnix(text: string): UnixSocket[] {
+  const parser = new UnixLineParser();
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  return parseNetUnixLines(lines, 1, lines.length);
+  for (const line of lines) parser.push(line);
+  return parser.rows;
 }
 
 /**
- * Parses lines [from, to) of /proc/net/unix (split on newlines, header excluded), keeping only the
- * inodes in `wanted` when given. A line that is not a row continues the previous row's path.
+ * Parses /proc/net/unix one line at a time (for reading it in chunks), keeping only the inodes in
+ * `wanted` when given. A line that is not a row continues the previous row's path.
  */
-export function parseNetUnixLines(
-  lines: readonly string[],
-  from: number,
-  to: number,
-  wanted?: ReadonlySet<number>,
-  out: UnixSocket[] = [],
-): UnixSocket[] {
-  let prev: UnixSocket | null = null;
-  for (let i = from; i < to; i++) {
-    const line = lines[i] as string;
+export class UnixLineParser {
+  readonly rows: UnixSocket[] = [];
+  private prev: UnixSocket | null = null;
+  constructor(private readonly wanted?: ReadonlySet<number>) {}
+
+  /** Takes the next line (without its newline). */
+  push(line: string): void {
     const m = ROW.exec(line);
     if (!m) {
       // The kernel prints the path raw: a newline in it continues the previous row's path.
-      if (prev && prev.path !== null) prev.path += '\n' + line;
-      continue;
+      if (this.prev && this.prev.path !== null) this.prev.path += '\n' + line;
+      return;
     }
     const inode = Number(m[4]);
-    if (wanted && !wanted.has(inode)) {
-      prev = null;
-      continue;
+    if (this.wanted && !this.wanted.has(inode)) {
+      this.prev = null;
+      return;
     }
     const flags = parseInt(m[1] as string, 16);
     const path = m[5] === undefined || m[5] === '' ? null : m[5];
-    prev = {
+    this.prev = {
       inode,
       type: TYPES[parseInt(m[2] as string, 16)] ?? 'unknown',
       state: flags & SO_ACCEPTCON ? 'LISTEN' : (STATES[parseInt(m[3] as string, 16)] ?? 'UNKNOWN'),
       path,
       name_kind: path === null ? 'unnamed' : path.startsWith('@') ? 'abstract' : 'path',
     };
-    out.push(prev);
+    this.rows.push(this.prev);
   }
-  return out;
-}
-
-/** True when a line of /proc/net/unix starts a row (rather than continuing a path that holds a newline). */
-export function isUnixRow(line: string): boolean {
-  return ROW.test(line);
 }

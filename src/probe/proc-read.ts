@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 
 // A process that exits mid-read makes /proc answer ENOENT (its folder is gone) or ESRCH (the task is
 // gone while a file is open).
@@ -20,41 +21,85 @@ export function isDeniedError(err: unknown): boolean {
   return DENIED.has(code(err));
 }
 
-// Most /proc files fit in the first read; big ones (/proc/net/tcp) get larger reads, fewer round trips.
-const FIRST_CHUNK = 16 * 1024;
-const MAX_CHUNK = 1024 * 1024;
+// Reads go through a few reused 64 KiB buffers: allocating a fresh buffer per read makes V8 account
+// megabytes of external memory per sample, which triggers full garbage collections that stall the loop.
+const CHUNK = 64 * 1024;
+const spare: Buffer[] = [];
+const MAX_SPARE = 16;
 
-/**
- * Reads a /proc file as text off the event loop; null when the process is gone or the file may not be read. /proc files report
- * size 0, so this reads until end of file rather than trusting fstat (what readFile does).
- */
-export async function readProcText(path: string): Promise<string | null> {
-  const buf = await readProcBuffer(path);
-  return buf === null ? null : buf.toString('utf8');
+function takeBuffer(): Buffer {
+  return spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
 }
 
-/** Like readProcText, but the raw bytes (for NUL-separated files). */
-export async function readProcBuffer(path: string): Promise<Buffer | null> {
+function giveBack(buf: Buffer): void {
+  if (spare.length < MAX_SPARE) spare.push(buf);
+}
+
+/**
+ * Reads a /proc file chunk by chunk off the event loop (/proc files report size 0, so it reads until
+ * end of file), handing each chunk to `onChunk` as text. Resolves false when the process is gone or
+ * the file may not be read, true otherwise.
+ */
+export async function readProcChunks(
+  path: string,
+  onChunk: (text: string) => void | Promise<void>,
+): Promise<boolean> {
   let handle;
   try {
     handle = await open(path, 'r');
   } catch (err) {
-    if (isGoneError(err) || isDeniedError(err)) return null;
+    if (isGoneError(err) || isDeniedError(err)) return false;
     throw err;
   }
+  const buf = takeBuffer();
+  const decoder = new StringDecoder('utf8');
   try {
-    const chunks: Buffer[] = [];
-    for (let size = FIRST_CHUNK; ; size = Math.min(size * 4, MAX_CHUNK)) {
-      const chunk = Buffer.allocUnsafe(size);
-      const { bytesRead } = await handle.read(chunk, 0, size, null);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, CHUNK, null);
       if (bytesRead === 0) break;
-      chunks.push(bytesRead === size ? chunk : chunk.subarray(0, bytesRead));
+      await onChunk(decoder.write(buf.subarray(0, bytesRead)));
     }
-    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    const rest = decoder.end();
+    if (rest) await onChunk(rest);
+    return true;
   } catch (err) {
-    if (isGoneError(err) || isDeniedError(err)) return null;
+    if (isGoneError(err) || isDeniedError(err)) return false;
     throw err;
   } finally {
+    giveBack(buf);
     await handle.close();
   }
+}
+
+/** Reads a /proc file as text off the event loop; null when the process is gone or the file may not be read. */
+export async function readProcText(path: string): Promise<string | null> {
+  let text = '';
+  const ok = await readProcChunks(path, (chunk) => {
+    text += chunk;
+  });
+  return ok ? text : null;
+}
+
+/**
+ * Calls `onLine` for each line of a /proc file as it is read, without holding the whole text (the
+ * socket tables of a busy host run to megabytes). Resolves false when the file could not be read.
+ */
+export async function readProcLines(
+  path: string,
+  onLine: (line: string) => void,
+  between?: () => Promise<void>,
+): Promise<boolean> {
+  let carry = '';
+  const ok = await readProcChunks(path, async (chunk) => {
+    const text = carry + chunk;
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      onLine(text.slice(start, nl));
+      start = nl + 1;
+    }
+    carry = text.slice(start);
+    if (between) await between();
+  });
+  if (ok && carry !== '') onLine(carry);
+  return ok;
 }

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { environHas } from './parse-environ.js';
 import { parseProcStat, type ProcStat } from './parse-stat.js';
-import { readProcBuffer, readProcText } from './proc-read.js';
+import { readProcText } from './proc-read.js';
 import { probeSupport, type Unsupported } from './support.js';
 
 /** A live process as seen in /proc/PID/stat. */
@@ -95,8 +95,8 @@ export async function findTree(
     const candidates = all.filter((p) => !out.has(p.pid) && p.pid !== 2 && p.ppid !== 2 && p.state !== 'Z');
     const marked = await Promise.all(
       candidates.map(async (p) => {
-        const env = await readProcBuffer(`/proc/${p.pid}/environ`).catch(() => null);
-        return env !== null && environHas(env.toString('latin1'), marker.key, marker.value) ? p : null;
+        const env = await readProcText(`/proc/${p.pid}/environ`).catch(() => null);
+        return env !== null && environHas(env, marker.key, marker.value) ? p : null;
       }),
     );
     for (const p of marked) if (p) walk(p, 'marker');

@@ -7,7 +7,7 @@ import { finiteLimit, parseProcLimits } from './parse-limits.js';
 import { parseSmapsRollup } from './parse-smaps-rollup.js';
 import { parseProcStat } from './parse-stat.js';
 import { parseProcStatus } from './parse-status.js';
-import { readProcBuffer, readProcText } from './proc-read.js';
+import { readProcText } from './proc-read.js';
 import { netNamespaceOf, readSocketTable, socketTargetName, type SocketTable } from './socket-table.js';
 import { probeSupport, type Unsupported } from './support.js';
 import { TimeSlicer } from './time-slicer.js';
@@ -94,8 +94,8 @@ interface ProcessPart {
   links: string[] | null;
 }
 
-function commandLine(buf: Buffer | null, comm: string, max: number): string {
-  const text = buf === null ? '' : buf.toString('utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+function commandLine(raw: string | null, comm: string, max: number): string {
+  const text = raw === null ? '' : raw.replace(/\0+$/, '').replace(/\0/g, ' ');
   const cmd = text === '' ? `[${comm}]` : text;
   return cmd.length > max ? cmd.slice(0, max - 1) + '…' : cmd;
 }
@@ -127,7 +127,7 @@ async function sampleProcess(pid: number, opts: SampleOptions): Promise<ProcessP
   const [statusText, limitsText, cmdline, smapsText, fds] = await Promise.all([
     readProcText(`/proc/${pid}/status`),
     readProcText(`/proc/${pid}/limits`),
-    readProcBuffer(`/proc/${pid}/cmdline`),
+    readProcText(`/proc/${pid}/cmdline`),
     opts.pss ? readProcText(`/proc/${pid}/smaps_rollup`) : Promise.resolve(null),
     // With classify, the listing of fd links gives the count.
     opts.classify ? Promise.resolve(0) : countFds(pid),

@@ -1,8 +1,8 @@
 import { readlinkSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { formatEndpoint, isUnspecified, parseNetInetLine, type InetProtocol } from './parse-net.js';
-import { isUnixRow, parseNetUnixLines, type UnixSocket } from './parse-unix.js';
-import { readProcText } from './proc-read.js';
+import { UnixLineParser } from './parse-unix.js';
+import { readProcLines } from './proc-read.js';
 import { TimeSlicer } from './time-slicer.js';
 
 /** A socket inode resolved through /proc/PID/net. */
@@ -21,58 +21,45 @@ export interface ResolvedSocket {
 export type SocketTable = Map<number, ResolvedSocket>;
 
 const INET: InetProtocol[] = ['tcp', 'tcp6', 'udp', 'udp6'];
-// Lines parsed between checks of the time budget.
-const BATCH = 512;
 
 /**
  * Reads /proc/PID/net/{tcp,tcp6,udp,udp6,unix} and indexes the sockets whose inode is in `wanted`
  * (all when omitted); null if the process is gone. The tables list every socket of the network
- * namespace, so they are parsed in slices (`slicer`) and only wanted rows are decoded.
+ * namespace (megabytes on a busy host), so they are read in chunks, parsed between pauses of
+ * `slicer`, and only wanted rows are decoded.
  */
 export async function readSocketTable(
   pid: number,
   wanted?: ReadonlySet<number>,
   slicer = new TimeSlicer(2),
 ): Promise<SocketTable | null> {
-  const texts = await Promise.all([...INET, 'unix'].map((name) => readProcText(`/proc/${pid}/net/${name}`)));
-  if (texts.every((t) => t === null)) return null;
   const little = endianness() === 'LE';
   const table: SocketTable = new Map();
-  for (let t = 0; t < INET.length; t++) {
-    const text = texts[t];
-    if (!text) continue;
-    const protocol = INET[t] as InetProtocol;
-    const lines = text.split('\n');
-    for (let i = 1; i < lines.length; i++) {
-      if (i % BATCH === 0) await slicer.pause();
-      const s = parseNetInetLine(lines[i] as string, protocol, little, wanted);
-      if (!s || s.inode === 0) continue; // inode 0: TIME_WAIT and the like, owned by no fd
-      table.set(s.inode, {
-        protocol: protocol.startsWith('tcp') ? 'tcp' : 'udp',
-        state: s.state,
-        local: formatEndpoint(s.local),
-        remote: isUnspecified(s.remote) ? null : formatEndpoint(s.remote),
-      });
-    }
+  const pause = (): Promise<void> => slicer.pause();
+  let readable = 0;
+  for (const protocol of INET) {
+    const ok = await readProcLines(
+      `/proc/${pid}/net/${protocol}`,
+      (line) => {
+        const s = parseNetInetLine(line, protocol, little, wanted);
+        if (!s || s.inode === 0) return; // inode 0: TIME_WAIT and the like, owned by no fd
+        table.set(s.inode, {
+          protocol: protocol.startsWith('tcp') ? 'tcp' : 'udp',
+          state: s.state,
+          local: formatEndpoint(s.local),
+          remote: isUnspecified(s.remote) ? null : formatEndpoint(s.remote),
+        });
+      },
+      pause,
+    );
+    if (ok) readable++;
   }
-  const unix = texts[INET.length];
-  if (unix) {
-    const lines = unix.split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    const rows: UnixSocket[] = [];
-    for (let from = 1; from < lines.length;) {
-      let to = Math.min(from + BATCH, lines.length);
-      // Never cut a path that holds a newline between two batches.
-      while (to < lines.length && !isUnixRow(lines[to] as string)) to++;
-      parseNetUnixLines(lines, from, to, wanted, rows);
-      from = to;
-      await slicer.pause();
-    }
-    for (const s of rows) {
-      table.set(s.inode, { protocol: 'unix', state: s.state, local: null, remote: null, path: s.path });
-    }
+  const unix = new UnixLineParser(wanted);
+  if (await readProcLines(`/proc/${pid}/net/unix`, (line) => unix.push(line), pause)) readable++;
+  for (const s of unix.rows) {
+    table.set(s.inode, { protocol: 'unix', state: s.state, local: null, remote: null, path: s.path });
   }
-  return table;
+  return readable === 0 ? null : table;
 }
 
 /** The network namespace of a process ("net:[4026531840]"), to share one socket table between its processes. */

@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { processStartTimeMs, readProcessStart } from '../../../src/probe/process
 import { machineMemoryBytes } from '../../../src/probe/machine-memory.js';
 import { sampleService, type ServiceSample } from '../../../src/probe/sample-service.js';
 import { isUnsupported } from '../../../src/probe/support.js';
+import { readProcLines } from '../../../src/probe/proc-read.js';
 import { killAllHolders, killHolder, spawnHolder } from './holders.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-probe-'));
@@ -255,4 +256,23 @@ test('process start time in ticks and in ms since the epoch match when it was sp
 
 test('machine memory is MemTotal', async () => {
   assert.equal(await machineMemoryBytes(), totalmem());
+});
+
+test('lines split across read chunks are delivered whole, in order, with a final line lacking a newline', async () => {
+  const lines = Array.from({ length: 5000 }, (_, i) => `${i}: ${'x'.repeat(i % 97)} é`);
+  const file = join(dir, 'lines.txt');
+  writeFileSync(file, lines.join('\n'));
+  const got: string[] = [];
+  let pauses = 0;
+  const ok = await readProcLines(
+    file,
+    (l) => got.push(l),
+    async () => {
+      pauses++;
+    },
+  );
+  assert.equal(ok, true);
+  assert.deepEqual(got, lines);
+  assert.ok(pauses > 1, 'the file spans several chunks');
+  assert.equal(await readProcLines(join(dir, 'missing'), () => {}), false);
 });
