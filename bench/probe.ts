@@ -201,6 +201,14 @@ async function main(): Promise<void> {
       (await lsofRun(() => ['-n', '-P', '-p', pids.join(',')], false)).run,
     );
   }
+  // Finding a service's tree: every process's stat, plus every other process's environ for the marker.
+  const all = await listProcesses();
+  const machineProcs = isUnsupported(all) ? 1 : all.length;
+  add(
+    `findTree with marker (${machineProcs} processes on the machine)`,
+    await repeat(RUNS, () => findTree([server.pid!], { key: 'VIGIL_BENCH_MARKER', value: 'x' })),
+    machineProcs,
+  );
   // pidusage reads /proc/PID/stat (and /proc/uptime) per process: it sees no descriptors.
   add(
     'pidusage-style: read /proc/PID/stat (per process)',
@@ -228,7 +236,7 @@ async function main(): Promise<void> {
   console.log('| measurement | wall ms | CPU µs | CPU µs per unit | loop delay p99 ms | loop delay max ms |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const [name, r, per] of results) {
-    const unit = per === fds ? 'fd' : 'process';
+    const unit = per === fds ? 'fd' : per === pids.length ? 'process' : 'process listed';
     console.log(
       `| ${name} | ${r.wall_ms.toFixed(1)} | ${r.cpu_us.toFixed(0)} | ${(r.cpu_us / per).toFixed(3)} /${unit} | ` +
         `${r.p99_ms.toFixed(2)} | ${r.max_ms.toFixed(2)} |`,
