@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import {
   countFds,
   fdDirSizeCounts,
+  findTree,
+  listProcesses,
   sampleService,
   isUnsupported,
   type SampleOptions,
