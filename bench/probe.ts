@@ -163,7 +163,14 @@ async function main(): Promise<void> {
     await repeat(RUNS, () => sampleService(pids, { classify: false, pss: true })),
   );
   const full: SampleOptions = { classify: true, pss: true };
-  add('full sample, classify (sliced sync readlink)', await repeat(RUNS, () => sampleService(pids, full)));
+  add(
+    'full sample, classify (sliced sync, 2 ms slices: default)',
+    await repeat(RUNS, () => sampleService(pids, full)),
+  );
+  add(
+    'full sample, classify (sliced sync, 0.5 ms slices)',
+    await repeat(RUNS, () => sampleService(pids, { ...full, sliceMs: 0.5 })),
+  );
   add(
     'full sample, classify (fs.promises.readlink)',
     await repeat(RUNS, () => sampleService(pids, { ...full, readlink: 'async' })),
