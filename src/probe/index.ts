@@ -40,6 +40,9 @@ export { readProcessStart, processStartTimeMs } from './process-start.js';
 export { clockTicks, bootTimeSec } from './clock.js';
 export { machineMemoryBytes } from './machine-memory.js';
 export { readSocketTable, type ResolvedSocket, type SocketTable } from './socket-table.js';
+export { TimeSlicer } from './time-slicer.js';
+export { readProcText, readProcLines } from './proc-read.js';
+export { UnixLineParser } from './parse-unix.js';
 export type { ReadlinkMode } from './fd-scan.js';
 export {
   sampleService,
