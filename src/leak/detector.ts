@@ -53,6 +53,8 @@ const RISE_NOISE_GROWING = 2;
 const QUARTER_SHARE = 0.2;
 /** Below this ratio of recent to older slope, growth is treated as slowing towards a plateau. */
 const SLOWING_RATIO = 0.9;
+/** `growing` is said of growth that, kept up, would reach the limit within this long. */
+const GROWING_WITHIN_S = 7 * DAY;
 /** A latched leak is released after this long without any growth, or when usage falls back. */
 const RELEASE_S = 12 * HOUR;
 
@@ -61,6 +63,8 @@ type Why = 'flat' | 'inconsistent' | 'steps' | 'slowing' | 'seen' | 'early' | 'l
 interface HorizonState {
   readonly h: number;
   readonly block: number;
+  /** Span actually watched at the last evaluation (shorter than h while the history is young). */
+  span: number;
   readonly ring: BucketRing;
   /** End (exclusive, aligned to the block) of the last evaluation; -1 before the first. */
   end: number;
@@ -119,6 +123,7 @@ export class LeakDetector {
         h,
         block,
         ring,
+        span: h,
         end: -1,
         valid: false,
         why: 'flat' as Why,
@@ -170,9 +175,12 @@ export class LeakDetector {
   /** Re-fits one horizon over its completed blocks. */
   private evaluate(hs: HorizonState, now: number): void {
     hs.valid = false;
-    const { h, block, ring } = hs;
-    const start = hs.end - h;
-    if (this.firstT > start) return;
+    const { block, ring } = hs;
+    // A young history is watched over what there is of it (from 60% of the horizon): evidence grows
+    // continuously with time instead of jumping from one horizon to the next.
+    const start = Math.max(hs.end - hs.h, Math.floor(this.firstT / block) * block);
+    const h = hs.end - start;
+    if (h < 0.6 * hs.h) return;
     const nBlocks = Math.round(h / block);
     const { bx, blo, bhi, pair } = this;
     let n = 0;
@@ -187,6 +195,7 @@ export class LeakDetector {
     if (n < Math.max(8, 0.75 * nBlocks)) return;
     const fit = theilSen(bx, blo, n, this.scratch);
     hs.valid = true;
+    hs.span = h;
     hs.slope = fit.slope;
     hs.slopeLow = fit.slopeLow;
     hs.slopeHigh = fit.slopeHigh;
@@ -267,23 +276,33 @@ export class LeakDetector {
       if (!hs.valid) continue;
       longest = hs;
       if (hs.why === 'leak') leak = hs;
-      else if (hs.why !== 'flat' && hs.why !== 'inconsistent') growing = hs;
-      else if (hs.why === 'inconsistent' && hs.h >= 30 * MIN) growing ??= hs;
+      else if (hs.why !== 'flat' && hs.h >= 30 * MIN && (hs.why === 'slowing' || hs.eta - now < GROWING_WITHIN_S)) {
+        growing = hs;
+      }
     }
     if (leak || growing) this.lastGrowthT = now;
-    const rate = (hs: HorizonState) => formatRate(this.kind, hs.slope * HOUR);
     if (leak) {
+      // The long horizon proves the leak; the rate is the most recent one that is still steady, so a
+      // leak that speeds up with traffic is timed by today's pace, not by the night's.
+      let pace = leak;
+      for (const hs of this.horizons) {
+        if (hs.valid && hs.span >= leak.span / 4 && (hs.why === 'leak' || hs.why === 'early')) {
+          pace = hs;
+          break;
+        }
+      }
       if (!this.alarmed) this.alarmBaseLow = leak.startLow;
       this.alarmed = true;
       return {
         verdict: 'leak',
-        slope_per_hour: leak.slope * HOUR,
-        eta_t: leak.eta,
-        eta_low_t: leak.etaLow,
-        eta_high_t: Number.isFinite(leak.etaHigh) ? leak.etaHigh : null,
+        slope_per_hour: pace.slope * HOUR,
+        eta_t: pace.eta,
+        eta_low_t: pace.etaLow,
+        eta_high_t: Number.isFinite(pace.etaHigh) ? pace.etaHigh : null,
         reason:
-          `${rate(leak)} for ${formatSpan(leak.h)}, steady; limit ${formatAmount(this.kind, this.limit)} ` +
-          (leak.eta <= now ? 'reached' : `in ~${formatSpan(leak.eta - now)}`),
+          `${formatRate(this.kind, pace.slope * HOUR)} for ${formatSpan(leak.span)}, steady; ` +
+          `limit ${formatAmount(this.kind, this.limit)} ` +
+          (pace.eta <= now ? 'reached' : `in ~${formatSpan(pace.eta - now)}`),
       };
     }
     if (this.alarmed) {
@@ -308,12 +327,12 @@ export class LeakDetector {
         leak: '',
         flat: '',
       };
-      return this.verdict('growing', growing.slope * HOUR, `${rate(growing)} for ${formatSpan(growing.h)}, ${words[growing.why]}`);
+      return this.verdict('growing', growing.slope * HOUR, `${formatRate(this.kind, growing.slope * HOUR)} for ${formatSpan(growing.span)}, ${words[growing.why]}`);
     }
     if (!longest) {
       return this.verdict('ok', null, `learning (${formatSpan(now - this.firstT)} of samples)`);
     }
-    return this.verdict('ok', longest.slope * HOUR, `no steady growth over ${formatSpan(longest.h)}`);
+    return this.verdict('ok', longest.slope * HOUR, `no steady growth over ${formatSpan(longest.span)}`);
   }
 
   private verdict(verdict: VerdictKind, slopePerHour: number | null, reason: string): Verdict {
