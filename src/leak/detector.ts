@@ -78,6 +78,9 @@ interface HorizonState {
   etaHigh: number;
   /** Low at the start of the window, and at its end (fitted). */
   startLow: number;
+  lowEnd: number;
+  /** Highest excursion of the peaks above the fitted lows over the window. */
+  band: number;
   /** Where a slowing curve is heading (peak level), when why = 'slowing'. */
   plateau: number;
 }
@@ -134,6 +137,8 @@ export class LeakDetector {
         etaLow: NaN,
         etaHigh: NaN,
         startLow: NaN,
+        lowEnd: NaN,
+        band: 0,
         plateau: NaN,
       };
     });
@@ -210,11 +215,10 @@ export class LeakDetector {
     // Peaks ride above the lows: exhaustion comes when the highest excursion seen lately meets the limit.
     let band = 0;
     for (let i = n >> 1; i < n; i++) band = Math.max(band, bhi[i]! - line(bx[i]!));
-    const peakNow = line(h) + band;
-    const headroom = this.limit - peakNow;
-    hs.eta = headroom > 0 ? hs.end + headroom / fit.slope : hs.end;
-    hs.etaLow = headroom > 0 ? hs.end + headroom / fit.slopeHigh : hs.end;
-    hs.etaHigh = headroom <= 0 ? hs.end : fit.slopeLow > 0 ? hs.end + headroom / fit.slopeLow : Infinity;
+    hs.band = band;
+    hs.lowEnd = line(h);
+    const peakNow = hs.lowEnd + band;
+    this.project(hs, band);
     hs.why = 'leak';
     if (fit.tau < TAU_LEAK || rise < RISE_NOISE_LEAK * fit.noise) {
       hs.why = 'inconsistent';
@@ -275,7 +279,7 @@ export class LeakDetector {
     for (const hs of this.horizons) {
       if (!hs.valid) continue;
       longest = hs;
-      if (hs.why === 'leak') leak = hs;
+      if (hs.why === 'leak' && this.corroborated(hs)) leak = hs;
       else if (hs.why !== 'flat' && hs.h >= 30 * MIN && (hs.why === 'slowing' || hs.eta - now < GROWING_WITHIN_S)) {
         growing = hs;
       }
@@ -291,6 +295,9 @@ export class LeakDetector {
           break;
         }
       }
+      // The proving window is the longest: it has seen the widest swings (a whole day's cycle, maybe).
+      const peak = Math.max(pace.lowEnd + pace.band, leak.lowEnd + leak.band);
+      if (peak > pace.lowEnd + pace.band) this.project(pace, peak - pace.lowEnd);
       if (!this.alarmed) this.alarmBaseLow = leak.startLow;
       this.alarmed = true;
       return {
@@ -333,6 +340,26 @@ export class LeakDetector {
       return this.verdict('ok', null, `learning (${formatSpan(now - this.firstT)} of samples)`);
     }
     return this.verdict('ok', longest.slope * HOUR, `no steady growth over ${formatSpan(longest.span)}`);
+  }
+
+  /** Predicted exhaustion: when the lows plus the widest excursion seen above them meet the limit. */
+  private project(hs: HorizonState, band: number): void {
+    const headroom = this.limit - (hs.lowEnd + band);
+    hs.eta = headroom > 0 ? hs.end + headroom / hs.slope : hs.end;
+    hs.etaLow = headroom > 0 ? hs.end + headroom / hs.slopeHigh : hs.end;
+    hs.etaHigh = headroom <= 0 ? hs.end : hs.slopeLow > 0 ? hs.end + headroom / hs.slopeLow : Infinity;
+  }
+
+  /**
+   * A long window can borrow steadiness from a flat stretch around a short ramp (the market opening):
+   * the windows from a third of its length up to it must not see steps or a levelling-off.
+   */
+  private corroborated(long: HorizonState): boolean {
+    for (const hs of this.horizons) {
+      if (hs === long) break;
+      if (hs.valid && hs.span >= long.span / 3 && (hs.why === 'slowing' || hs.why === 'steps')) return false;
+    }
+    return true;
   }
 
   private verdict(verdict: VerdictKind, slopePerHour: number | null, reason: string): Verdict {
