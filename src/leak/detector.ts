@@ -7,7 +7,7 @@ export interface LeakDetectorOptions {
   /** What the values are: descriptor counts (`fds`, the default) or bytes of memory (`rss`). */
   kind?: LeakKind;
   /**
-   * Time scale of benign transients (warm-ups, ramps), in seconds; default 45 minutes. Growth must have
+   * Time scale of benign transients (warm-ups, ramps, first sawtooth ramps), in seconds; default 90 minutes. Growth must have
    * been watched for at least sqrt(transient × time-to-exhaustion) before it is called a leak, so an urgent
    * leak is called sooner than a slow one, and a short warm-up never lasts long enough.
    */
@@ -113,7 +113,7 @@ export class LeakDetector {
 
   constructor(opts: LeakDetectorOptions = {}) {
     this.kind = opts.kind ?? 'fds';
-    this.transient = opts.transientSeconds ?? 45 * MIN;
+    this.transient = opts.transientSeconds ?? 90 * MIN;
     const fine = new BucketRing(MIN, 200);
     const mid = new BucketRing(5 * MIN, 320);
     this.memory = new BucketRing(30 * MIN, Math.ceil(MEMORY_S / (30 * MIN)) + 8);
