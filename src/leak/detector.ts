@@ -1,6 +1,6 @@
 import { BucketRing } from './bucket-ring.js';
 import { formatAmount, formatRate, formatSpan } from './format.js';
-import { sensSlope, theilSen } from './robust.js';
+import { medianOf, sensSlope, theilSen } from './robust.js';
 import type { LeakKind, Verdict, VerdictKind } from './verdict.js';
 
 export interface LeakDetectorOptions {
@@ -20,9 +20,8 @@ const DAY = 86400;
 
 /** Horizons watched (seconds) and the block length each is cut into (~10–24 blocks). */
 const HORIZONS: ReadonlyArray<readonly [number, number]> = [
-  [10 * MIN, MIN],
-  [15 * MIN, MIN],
-  [20 * MIN, MIN],
+  // Shorter windows could only call a leak due within a minute or two (see transientSeconds).
+  [20 * MIN, 2 * MIN],
   [30 * MIN, 2 * MIN],
   [45 * MIN, 2 * MIN],
   [HOUR, 3 * MIN],
@@ -198,7 +197,7 @@ export class LeakDetector {
       n++;
     }
     if (n < Math.max(8, 0.75 * nBlocks)) return;
-    const fit = theilSen(bx, blo, n, this.scratch);
+    const fit = theilSen(bx, blo, n, this.scratch, TAU_GROWING);
     hs.valid = true;
     hs.span = h;
     hs.slope = fit.slope;
@@ -227,14 +226,15 @@ export class LeakDetector {
     // Growth spread over the whole horizon, not one step (a reload, a bigger pool, the market opening).
     const q = n >> 2;
     if (q >= 2) {
-      const m: number[] = [];
-      for (let k = 0; k < 4; k++) {
-        const to = k === 3 ? n : (k + 1) * q;
-        const part = Array.from(blo.subarray(k * q, to)).sort((a, b) => a - b);
-        m.push(part[part.length >> 1]!);
-      }
       const expected = (rise / 4) * QUARTER_SHARE;
-      if (m[1]! - m[0]! < expected || m[2]! - m[1]! < expected || m[3]! - m[2]! < expected) {
+      let prev = medianOf(blo, 0, q, this.scratch);
+      let stepped = false;
+      for (let k = 1; k < 4 && !stepped; k++) {
+        const m = medianOf(blo, k * q, k === 3 ? n : (k + 1) * q, this.scratch);
+        stepped = m - prev < expected;
+        prev = m;
+      }
+      if (stepped) {
         hs.why = 'steps';
         return;
       }
