@@ -219,6 +219,13 @@ export class LeakDetector {
     const peakNow = hs.lowEnd + band;
     this.project(hs, band);
     hs.why = 'leak';
+    // A leak never gives back: lows that fell back by half the rise (a collector ran, a pool drained) end it.
+    for (let i = n - Math.max(2, n >> 2); i < n; i++) {
+      if (blo[i]! < line(bx[i]!) - rise / 2) {
+        hs.why = 'inconsistent';
+        return;
+      }
+    }
     if (fit.tau < TAU_LEAK || rise < RISE_NOISE_LEAK * fit.noise) {
       hs.why = 'inconsistent';
       return;
