@@ -1,0 +1,375 @@
+import { BucketRing } from './bucket-ring.js';
+import { formatAmount, formatRate, formatSpan } from './format.js';
+import { medianOf, sensSlope, theilSen } from './robust.js';
+import type { LeakKind, Verdict, VerdictKind } from './verdict.js';
+
+export interface LeakDetectorOptions {
+  /** What the values are: descriptor counts (`fds`, the default) or bytes of memory (`rss`). */
+  kind?: LeakKind;
+  /**
+   * Time scale of benign transients (warm-ups, ramps, first sawtooth ramps), in seconds; default 90 minutes. Growth must have
+   * been watched for at least sqrt(transient × time-to-exhaustion) before it is called a leak, so an urgent
+   * leak is called sooner than a slow one, and a short warm-up never lasts long enough.
+   */
+  transientSeconds?: number;
+}
+
+const MIN = 60;
+const HOUR = 3600;
+const DAY = 86400;
+
+/** Horizons watched (seconds) and the block length each is cut into (~10–24 blocks). */
+const HORIZONS: ReadonlyArray<readonly [number, number]> = [
+  // Shorter windows could only call a leak due within a minute or two (see transientSeconds).
+  [20 * MIN, 2 * MIN],
+  [30 * MIN, 2 * MIN],
+  [45 * MIN, 2 * MIN],
+  [HOUR, 3 * MIN],
+  [1.5 * HOUR, 5 * MIN],
+  [2 * HOUR, 5 * MIN],
+  [3 * HOUR, 10 * MIN],
+  [4 * HOUR, 10 * MIN],
+  [6 * HOUR, 15 * MIN],
+  [8 * HOUR, 30 * MIN],
+  [12 * HOUR, 30 * MIN],
+  [16 * HOUR, HOUR],
+  [DAY, HOUR],
+  [36 * HOUR, 2 * HOUR],
+  [2 * DAY, 2 * HOUR],
+  [3 * DAY, 3 * HOUR],
+];
+const MAX_BLOCKS = 24;
+/** How far back "levels seen before" reaches: a week and a day, so weekly cycles are remembered. */
+const MEMORY_S = 8 * DAY;
+
+/** Share of concordant minus discordant block pairs needed: the lows must rise nearly every time. */
+const TAU_LEAK = 0.6;
+const TAU_GROWING = 0.4;
+/** The rise over the horizon must stand this many noise widths above the residual noise. */
+const RISE_NOISE_LEAK = 4;
+const RISE_NOISE_GROWING = 2;
+/** Each quarter of the horizon must carry at least this share of its expected rise (not one step). */
+const QUARTER_SHARE = 0.2;
+/** Below this ratio of recent to older slope, growth is treated as slowing towards a plateau. */
+const SLOWING_RATIO = 0.9;
+/** `growing` is said of growth that, kept up, would reach the limit within this long. */
+const GROWING_WITHIN_S = 7 * DAY;
+/** A latched leak is released after this long without any growth, or when usage falls back. */
+const RELEASE_S = 12 * HOUR;
+
+type Why = 'flat' | 'inconsistent' | 'steps' | 'slowing' | 'seen' | 'early' | 'leak';
+
+interface HorizonState {
+  readonly h: number;
+  readonly block: number;
+  /** Span actually watched at the last evaluation (shorter than h while the history is young). */
+  span: number;
+  readonly ring: BucketRing;
+  /** End (exclusive, aligned to the block) of the last evaluation; -1 before the first. */
+  end: number;
+  valid: boolean;
+  why: Why;
+  slope: number;
+  slopeLow: number;
+  slopeHigh: number;
+  eta: number;
+  etaLow: number;
+  etaHigh: number;
+  /** Low at the start of the window, and at its end (fitted). */
+  startLow: number;
+  lowEnd: number;
+  /** Highest excursion of the peaks above the fitted lows over the window. */
+  band: number;
+  /** Where a slowing curve is heading (peak level), when why = 'slowing'. */
+  plateau: number;
+}
+
+/**
+ * Streaming, causal leak detector for one metric of one service: `push(t, value, limit)` per sample.
+ * Works on time-aligned buckets (so it does not depend on the sampling interval), keeps a bounded
+ * summary (about 1 000 buckets, whatever the run time) and reasons on the lower envelope (the lows
+ * after collection), over horizons from 10 minutes to 3 days.
+ */
+export class LeakDetector {
+  readonly kind: LeakKind;
+  private readonly transient: number;
+  private readonly rings: BucketRing[];
+  private readonly memory: BucketRing;
+  private readonly horizons: HorizonState[];
+  private readonly bx = new Float64Array(MAX_BLOCKS);
+  private readonly blo = new Float64Array(MAX_BLOCKS);
+  private readonly bhi = new Float64Array(MAX_BLOCKS);
+  private readonly scratch = new Float64Array((MAX_BLOCKS * (MAX_BLOCKS - 1)) / 2 + MAX_BLOCKS);
+  private readonly pair: [number, number] = [0, 0];
+  private firstT = NaN;
+  private lastT = -Infinity;
+  private limit = NaN;
+  private lastValue = NaN;
+  private alarmed = false;
+  private alarmBaseLow = NaN;
+  private lastGrowthT = -Infinity;
+  private current: Verdict;
+
+  constructor(opts: LeakDetectorOptions = {}) {
+    this.kind = opts.kind ?? 'fds';
+    this.transient = opts.transientSeconds ?? 90 * MIN;
+    const fine = new BucketRing(MIN, 200);
+    const mid = new BucketRing(5 * MIN, 320);
+    this.memory = new BucketRing(30 * MIN, Math.ceil(MEMORY_S / (30 * MIN)) + 8);
+    this.rings = [fine, mid, this.memory];
+    this.horizons = HORIZONS.map(([h, block]) => {
+      // The coarsest ring whose buckets tile the block and that still remembers the whole horizon.
+      const ring = [this.memory, mid, fine].find((r) => block % r.resolution === 0 && r.span >= h + 2 * block);
+      if (!ring) throw new Error(`no ring for horizon ${h}`);
+      return {
+        h,
+        block,
+        ring,
+        span: h,
+        end: -1,
+        valid: false,
+        why: 'flat' as Why,
+        slope: 0,
+        slopeLow: 0,
+        slopeHigh: 0,
+        eta: NaN,
+        etaLow: NaN,
+        etaHigh: NaN,
+        startLow: NaN,
+        lowEnd: NaN,
+        band: 0,
+        plateau: NaN,
+      };
+    });
+    this.current = {
+      verdict: 'ok',
+      slope_per_hour: null,
+      eta_t: null,
+      eta_low_t: null,
+      eta_high_t: null,
+      reason: 'no samples yet',
+    };
+  }
+
+  /** Feeds one sample (t in seconds; value and limit in the metric's unit) and returns the verdict. */
+  push(t: number, value: number, limit: number): Verdict {
+    if (!Number.isFinite(t) || !Number.isFinite(value) || t < this.lastT) return this.current;
+    if (Number.isNaN(this.firstT)) this.firstT = t;
+    this.lastT = t;
+    this.lastValue = value;
+    if (Number.isFinite(limit) && limit > 0) this.limit = limit;
+    for (const r of this.rings) r.add(t, value);
+    let changed = false;
+    for (const hs of this.horizons) {
+      const end = Math.floor(t / hs.block) * hs.block;
+      if (end === hs.end) continue;
+      hs.end = end;
+      this.evaluate(hs, t);
+      changed = true;
+    }
+    if (changed) this.current = this.decide(t);
+    return this.current;
+  }
+
+  /** The verdict as of the last sample. */
+  snapshot(): Verdict {
+    return this.current;
+  }
+
+  /** Re-fits one horizon over its completed blocks. */
+  private evaluate(hs: HorizonState, now: number): void {
+    hs.valid = false;
+    const { block, ring } = hs;
+    // A young history is watched over what there is of it (from 60% of the horizon): evidence grows
+    // continuously with time instead of jumping from one horizon to the next.
+    const start = Math.max(hs.end - hs.h, Math.floor(this.firstT / block) * block);
+    const h = hs.end - start;
+    if (h < 0.6 * hs.h) return;
+    const nBlocks = Math.round(h / block);
+    const { bx, blo, bhi, pair } = this;
+    let n = 0;
+    for (let j = 0; j < nBlocks; j++) {
+      const from = start + j * block;
+      if (!ring.range(from, from + block, pair)) continue;
+      bx[n] = from + block / 2 - start;
+      blo[n] = pair[0];
+      bhi[n] = pair[1];
+      n++;
+    }
+    if (n < Math.max(8, 0.75 * nBlocks)) return;
+    const fit = theilSen(bx, blo, n, this.scratch, TAU_GROWING);
+    hs.valid = true;
+    hs.span = h;
+    hs.slope = fit.slope;
+    hs.slopeLow = fit.slopeLow;
+    hs.slopeHigh = fit.slopeHigh;
+    hs.eta = hs.etaLow = hs.etaHigh = hs.plateau = NaN;
+    const line = (x: number) => fit.intercept + fit.slope * (x - bx[0]!);
+    hs.startLow = line(0);
+    const rise = fit.slope * h;
+    if (!(fit.slope > 0) || fit.tau < TAU_GROWING || rise < RISE_NOISE_GROWING * fit.noise) {
+      hs.why = fit.slope > 0 && fit.tau >= TAU_GROWING ? 'inconsistent' : 'flat';
+      return;
+    }
+    // Peaks ride above the lows: exhaustion comes when the highest excursion seen lately meets the limit.
+    let band = 0;
+    for (let i = n >> 1; i < n; i++) band = Math.max(band, bhi[i]! - line(bx[i]!));
+    hs.band = band;
+    hs.lowEnd = line(h);
+    const peakNow = hs.lowEnd + band;
+    this.project(hs, band);
+    hs.why = 'leak';
+    // A leak never gives back: lows that fell back by half the rise (a collector ran, a pool drained) end it.
+    for (let i = n - Math.max(2, n >> 2); i < n; i++) {
+      if (blo[i]! < line(bx[i]!) - rise / 2) {
+        hs.why = 'inconsistent';
+        return;
+      }
+    }
+    if (fit.tau < TAU_LEAK || rise < RISE_NOISE_LEAK * fit.noise) {
+      hs.why = 'inconsistent';
+      return;
+    }
+    // Growth spread over the whole horizon, not one step (a reload, a bigger pool, the market opening).
+    const q = n >> 2;
+    if (q >= 2) {
+      const expected = (rise / 4) * QUARTER_SHARE;
+      let prev = medianOf(blo, 0, q, this.scratch);
+      let stepped = false;
+      for (let k = 1; k < 4 && !stepped; k++) {
+        const m = medianOf(blo, k * q, k === 3 ? n : (k + 1) * q, this.scratch);
+        stepped = m - prev < expected;
+        prev = m;
+      }
+      if (stepped) {
+        hs.why = 'steps';
+        return;
+      }
+    }
+    // A curve that slows down is heading for a plateau (a cache, a heap, a pool filling up).
+    const half = n >> 1;
+    const s1 = sensSlope(bx, blo, 0, half, this.scratch);
+    const s2 = sensSlope(bx, blo, half, n, this.scratch);
+    if (!(s2 > 0)) {
+      hs.why = 'slowing';
+      hs.plateau = peakNow;
+      return;
+    }
+    if (s1 > 0 && s2 < SLOWING_RATIO * s1) {
+      const r = s2 / s1;
+      const tau = (bx[n - 1]! - bx[0]!) / 2 / Math.log(1 / r);
+      const plateau = peakNow + s2 * Math.sqrt(r) * tau;
+      if (plateau < this.limit) {
+        hs.why = 'slowing';
+        hs.plateau = plateau;
+        return;
+      }
+    }
+    // Not a leak while the lows only revisit levels already seen (a daily or weekly cycle, a sawtooth).
+    let recentLow = Infinity;
+    for (let i = n - Math.max(2, q); i < n; i++) recentLow = Math.min(recentLow, blo[i]!);
+    const memFrom = Math.ceil((now - MEMORY_S) / this.memory.resolution) * this.memory.resolution;
+    const memTo = Math.floor(start / this.memory.resolution) * this.memory.resolution;
+    if (memTo > memFrom && this.memory.range(memFrom, memTo, pair) && recentLow <= pair[1]) {
+      hs.why = 'seen';
+      return;
+    }
+    // Enough evidence for how urgent it is: watched for at least sqrt(transient × time left).
+    const left = Math.max(0, hs.eta - now);
+    if (h * h < this.transient * left) hs.why = 'early';
+  }
+
+  private decide(now: number): Verdict {
+    let leak: HorizonState | undefined;
+    let growing: HorizonState | undefined;
+    let longest: HorizonState | undefined;
+    for (const hs of this.horizons) {
+      if (!hs.valid) continue;
+      longest = hs;
+      if (hs.why === 'leak' && this.corroborated(hs)) leak = hs;
+      else if (hs.why !== 'flat' && hs.h >= 30 * MIN && (hs.why === 'slowing' || hs.eta - now < GROWING_WITHIN_S)) {
+        growing = hs;
+      }
+    }
+    if (leak || growing) this.lastGrowthT = now;
+    if (leak) {
+      // The long horizon proves the leak; the rate is the most recent one that is still steady, so a
+      // leak that speeds up with traffic is timed by today's pace, not by the night's.
+      let pace = leak;
+      for (const hs of this.horizons) {
+        if (hs.valid && hs.span >= leak.span / 4 && (hs.why === 'leak' || hs.why === 'early')) {
+          pace = hs;
+          break;
+        }
+      }
+      // The proving window is the longest: it has seen the widest swings (a whole day's cycle, maybe).
+      const peak = Math.max(pace.lowEnd + pace.band, leak.lowEnd + leak.band);
+      if (peak > pace.lowEnd + pace.band) this.project(pace, peak - pace.lowEnd);
+      if (!this.alarmed) this.alarmBaseLow = leak.startLow;
+      this.alarmed = true;
+      return {
+        verdict: 'leak',
+        slope_per_hour: pace.slope * HOUR,
+        eta_t: pace.eta,
+        eta_low_t: pace.etaLow,
+        eta_high_t: Number.isFinite(pace.etaHigh) ? pace.etaHigh : null,
+        reason:
+          `${formatRate(this.kind, pace.slope * HOUR)} for ${formatSpan(leak.span)}, steady; ` +
+          `limit ${formatAmount(this.kind, this.limit)} ` +
+          (pace.eta <= now ? 'reached' : `in ~${formatSpan(pace.eta - now)}`),
+      };
+    }
+    if (this.alarmed) {
+      const freed = this.lastValue < this.alarmBaseLow;
+      if (!freed && now - this.lastGrowthT < RELEASE_S) {
+        const prev = this.current;
+        return {
+          ...prev,
+          verdict: 'leak',
+          reason: prev.reason.includes('paused') ? prev.reason : `${prev.reason} (growth paused)`,
+        };
+      }
+      this.alarmed = false;
+    }
+    if (growing) {
+      const words: Record<Why, string> = {
+        inconsistent: 'not steady yet',
+        steps: 'in steps, not steadily (a reload or a load change?)',
+        slowing: `slowing down, levelling off near ${formatAmount(this.kind, growing.plateau)}`,
+        seen: 'within levels seen before (a load cycle?)',
+        early: 'watching before calling it a leak',
+        leak: '',
+        flat: '',
+      };
+      return this.verdict('growing', growing.slope * HOUR, `${formatRate(this.kind, growing.slope * HOUR)} for ${formatSpan(growing.span)}, ${words[growing.why]}`);
+    }
+    if (!longest) {
+      return this.verdict('ok', null, `learning (${formatSpan(now - this.firstT)} of samples)`);
+    }
+    return this.verdict('ok', longest.slope * HOUR, `no steady growth over ${formatSpan(longest.span)}`);
+  }
+
+  /** Predicted exhaustion: when the lows plus the widest excursion seen above them meet the limit. */
+  private project(hs: HorizonState, band: number): void {
+    const headroom = this.limit - (hs.lowEnd + band);
+    hs.eta = headroom > 0 ? hs.end + headroom / hs.slope : hs.end;
+    hs.etaLow = headroom > 0 ? hs.end + headroom / hs.slopeHigh : hs.end;
+    hs.etaHigh = headroom <= 0 ? hs.end : hs.slopeLow > 0 ? hs.end + headroom / hs.slopeLow : Infinity;
+  }
+
+  /**
+   * A long window can borrow steadiness from a flat stretch around a short ramp (the market opening):
+   * the windows from a third of its length up to it must not see steps or a levelling-off.
+   */
+  private corroborated(long: HorizonState): boolean {
+    for (const hs of this.horizons) {
+      if (hs === long) break;
+      if (hs.valid && hs.span >= long.span / 3 && (hs.why === 'slowing' || hs.why === 'steps')) return false;
+    }
+    return true;
+  }
+
+  private verdict(verdict: VerdictKind, slopePerHour: number | null, reason: string): Verdict {
+    return { verdict, slope_per_hour: slopePerHour, eta_t: null, eta_low_t: null, eta_high_t: null, reason };
+  }
+}
