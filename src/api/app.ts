@@ -133,6 +133,23 @@ export function createApp(daemon: Daemon, port: () => number, extraHosts: string
     return c.json(daemon.startManual(b), 201);
   });
   api.get('/services/:name', (c) => c.json(daemon.inspect(c.req.param('name'))));
+  api.get('/services/:name/history', (c) => {
+    const q = z
+      .object({
+        since: z.coerce.number().int().min(0).optional(),
+        until: z.coerce.number().int().min(0).optional(),
+      })
+      .safeParse(c.req.query());
+    if (!q.success)
+      return fail(
+        c,
+        400,
+        'BAD_REQUEST',
+        q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
+    const since = q.data.since ?? Date.now() - 3600_000;
+    return c.json(daemon.historyOf(c.req.param('name'), since, q.data.until));
+  });
   api.post('/services/:name/start', (c) => {
     daemon.supervisor.start(c.req.param('name'));
     return c.json(daemon.view(c.req.param('name')));

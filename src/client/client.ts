@@ -4,6 +4,7 @@ import type { DaemonInfo } from '../daemon/daemon.js';
 import { homePaths, resolveHome } from '../daemon/home.js';
 import type { ServiceView } from '../daemon/views.js';
 import type { EventRow } from '../store/store.js';
+import type { HistoryPoint } from '../store/history.js';
 import { VigilError } from '../errors.js';
 
 export const DEFAULT_PORT = 7171;
@@ -116,6 +117,15 @@ export class VigilClient {
     options?: Record<string, unknown>;
   }): Promise<ServiceView> {
     return this.request('POST', '/api/v1/services', req);
+  }
+  history(
+    name: string,
+    opts: { since?: number; until?: number } = {},
+  ): Promise<{ resolution: string; points: HistoryPoint[] }> {
+    const q = new URLSearchParams();
+    if (opts.since !== undefined) q.set('since', String(opts.since));
+    if (opts.until !== undefined) q.set('until', String(opts.until));
+    return this.request('GET', `/api/v1/services/${encodeURIComponent(name)}/history?${q}`);
   }
   start(name: string): Promise<ServiceView> {
     return this.request('POST', `/api/v1/services/${encodeURIComponent(name)}/start`);

@@ -8,6 +8,8 @@ import { serviceSchema, type ServiceConfig, type ServiceInput } from '../config/
 import { VigilError } from '../errors.js';
 import { openDatabase, type DB } from '../store/db.js';
 import { Store, type EventRow } from '../store/store.js';
+import { History } from '../store/history.js';
+import { Monitor } from './monitor.js';
 import { FileLogSink } from '../supervisor/file-log-sink.js';
 import type { SupervisorEvent } from '../supervisor/service.js';
 import { Supervisor, type ApplyResult } from '../supervisor/supervisor.js';
@@ -60,6 +62,8 @@ export class Daemon extends EventEmitter {
   supervisor!: Supervisor;
   log!: DaemonLog;
   server: Server | null = null;
+  history!: History;
+  monitor!: Monitor;
   private stopping: Promise<void> | null = null;
 
   constructor(readonly opts: DaemonOptions) {
@@ -88,7 +92,20 @@ export class Daemon extends EventEmitter {
         baseEnv,
       });
       this.supervisor.on('event', (e: SupervisorEvent) => this.recordEvent(e));
+      this.history = new History(this.db);
+      this.monitor = new Monitor(this.supervisor, this.history, { intervalMs: 5000 });
+      this.monitor.on('sample', (x) => this.emit('sample', x));
+      this.monitor.on('memory-limit', (x: { service: string; rss: number; limit: number }) =>
+        this.recordEvent({
+          service: x.service,
+          kind: 'memory-limit',
+          message: `${x.service}: memory ${Math.round(x.rss / 1048576)} MiB crossed its restart threshold (limit ${Math.round(x.limit / 1048576)} MiB); restarting gracefully`,
+          data: x,
+        }),
+      );
+      this.monitor.on('error', (err: unknown) => this.log.error('monitor error', { error: String(err) }));
       const r = this.supervisor.recover();
+      this.monitor.start();
       this.log.info('daemon started', { pid: process.pid, home: this.paths.home, version, ...r });
     } catch (err) {
       releasePidFile(this.paths.pid);
@@ -123,7 +140,9 @@ export class Daemon extends EventEmitter {
   }
 
   resources(name: string, config: ServiceConfig): ResourceView {
-    void name;
+    const w = this.monitor.watches.get(name);
+    const svc = this.supervisor.services.get(name);
+    if (w && svc?.pid !== null && w.pid === svc?.pid) return w.resources;
     return {
       fds: null,
       fd_limit: null,
@@ -138,7 +157,7 @@ export class Daemon extends EventEmitter {
   view(name: string): ServiceView {
     const svc = this.supervisor.get(name);
     const src = this.supervisor.sourceOf(name) ?? { source: 'manual' as const, file: null };
-    return serviceView(svc, src, this.resources(name, svc.config), { fds: null, rss: null });
+    return serviceView(svc, src, this.resources(name, svc.config), this.monitor.leak(name));
   }
 
   list(): ServiceView[] {
@@ -160,7 +179,72 @@ export class Daemon extends EventEmitter {
       last_stderr: r.last_stderr ? (JSON.parse(r.last_stderr) as string[]) : null,
       last_stdout: r.last_stdout ? (JSON.parse(r.last_stdout) as string[]) : null,
     }));
-    return { ...v, runs };
+    const w = this.monitor.watches.get(name);
+    const current = w && w.pid === v.pid ? w : undefined;
+    const sample = current?.sample ?? null;
+    const classified = current?.classified?.classified ?? null;
+    const growth = this.history.targetGrowth(name);
+    const fdsLeak = current?.fdsVerdict ?? null;
+    const rssLeak = current?.rssVerdict ?? null;
+    return {
+      ...v,
+      fds: {
+        total: sample?.fds_total ?? null,
+        limit: sample?.fd_limit ?? null,
+        nearest_pid: sample?.pid ?? null,
+        nearest_fds: sample?.fds ?? null,
+        by_type: classified?.by_type ?? null,
+        top_targets:
+          classified?.top_targets.map((t) => ({
+            target: t.target,
+            type: t.type,
+            count: t.count,
+            parts: t.parts,
+            slope_per_hour: growth.get(t.target) ?? null,
+          })) ?? [],
+        classified_at: current?.classified?.t ?? null,
+      },
+      sockets: classified ? classified.sockets : null,
+      processes:
+        sample?.processes.map((p) => ({
+          pid: p.pid,
+          ppid: p.ppid,
+          cmd: p.cmd,
+          fds: p.fds,
+          fd_limit: p.fd_limit,
+          fd_limit_hard: p.fd_limit_hard,
+          rss_bytes: p.rss_bytes,
+          pss_bytes: p.pss_bytes,
+          threads: p.threads,
+        })) ?? [],
+      leak: {
+        fds: fdsLeak
+          ? {
+              ...v.leak.fds,
+              reason: fdsLeak.reason,
+              eta_t: fdsLeak.eta_t,
+              eta_low_t: fdsLeak.eta_low_t,
+              eta_high_t: fdsLeak.eta_high_t,
+            }
+          : null,
+        rss: rssLeak
+          ? {
+              ...v.leak.rss,
+              reason: rssLeak.reason,
+              eta_t: rssLeak.eta_t,
+              eta_low_t: rssLeak.eta_low_t,
+              eta_high_t: rssLeak.eta_high_t,
+            }
+          : null,
+      },
+      runs,
+    };
+  }
+
+  /** Sampled history of a service (raw, 1-minute or 15-minute points depending on how far back). */
+  historyOf(name: string, since: number, until?: number) {
+    this.supervisor.get(name);
+    return this.history.query(name, since, until);
   }
 
   /** Applies a vigil.yaml given as text (its path resolves relative paths). */
@@ -203,6 +287,7 @@ export class Daemon extends EventEmitter {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
       this.log.info(opts.leaveRunning ? 'daemon stopping; services left running' : 'daemon stopping');
+      this.monitor.stop();
       if (opts.leaveRunning) this.supervisor.detachAll();
       else await this.supervisor.stopAll();
       await this.supervisor.dispose();

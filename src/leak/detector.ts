@@ -119,7 +119,9 @@ export class LeakDetector {
     this.rings = [fine, mid, this.memory];
     this.horizons = HORIZONS.map(([h, block]) => {
       // The coarsest ring whose buckets tile the block and that still remembers the whole horizon.
-      const ring = [this.memory, mid, fine].find((r) => block % r.resolution === 0 && r.span >= h + 2 * block);
+      const ring = [this.memory, mid, fine].find(
+        (r) => block % r.resolution === 0 && r.span >= h + 2 * block,
+      );
       if (!ring) throw new Error(`no ring for horizon ${h}`);
       return {
         h,
@@ -287,7 +289,11 @@ export class LeakDetector {
       if (!hs.valid) continue;
       longest = hs;
       if (hs.why === 'leak' && this.corroborated(hs)) leak = hs;
-      else if (hs.why !== 'flat' && hs.h >= 30 * MIN && (hs.why === 'slowing' || hs.eta - now < GROWING_WITHIN_S)) {
+      else if (
+        hs.why !== 'flat' &&
+        hs.h >= 30 * MIN &&
+        (hs.why === 'slowing' || hs.eta - now < GROWING_WITHIN_S)
+      ) {
         growing = hs;
       }
     }
@@ -341,7 +347,11 @@ export class LeakDetector {
         leak: '',
         flat: '',
       };
-      return this.verdict('growing', growing.slope * HOUR, `${formatRate(this.kind, growing.slope * HOUR)} for ${formatSpan(growing.span)}, ${words[growing.why]}`);
+      return this.verdict(
+        'growing',
+        growing.slope * HOUR,
+        `${formatRate(this.kind, growing.slope * HOUR)} for ${formatSpan(growing.span)}, ${words[growing.why]}`,
+      );
     }
     if (!longest) {
       return this.verdict('ok', null, `learning (${formatSpan(now - this.firstT)} of samples)`);

@@ -140,9 +140,24 @@ export class History {
   }
 
   /** Records one sample (and, when given, the counts of the service's top targets). */
-  record(service: string, p: HistoryPoint, processes: number, targets?: { target: string; count: number }[]): void {
+  record(
+    service: string,
+    p: HistoryPoint,
+    processes: number,
+    targets?: { target: string; count: number }[],
+  ): void {
     this.db.transaction(() => {
-      this.insRaw.run(service, p.t, p.fds, p.fd_limit, p.fds_total, p.rss_bytes, p.pss_bytes, p.mem_limit_bytes, processes);
+      this.insRaw.run(
+        service,
+        p.t,
+        p.fds,
+        p.fd_limit,
+        p.fds_total,
+        p.rss_bytes,
+        p.pss_bytes,
+        p.mem_limit_bytes,
+        processes,
+      );
       const mt = Math.floor(p.t / MINUTE) * MINUTE;
       const qt = Math.floor(p.t / QUARTER) * QUARTER;
       let b = this.buckets.get(service);
@@ -173,15 +188,23 @@ export class History {
     this.lastPrune = now;
     this.db.prepare('DELETE FROM samples_raw WHERE t < ?').run(now - this.retention.raw);
     this.db.prepare('DELETE FROM target_counts WHERE t < ?').run(now - this.retention.raw);
-    this.db.prepare('DELETE FROM samples_agg WHERE res = ? AND t < ?').run(MINUTE, now - this.retention.minute);
-    this.db.prepare('DELETE FROM samples_agg WHERE res = ? AND t < ?').run(QUARTER, now - this.retention.quarter);
+    this.db
+      .prepare('DELETE FROM samples_agg WHERE res = ? AND t < ?')
+      .run(MINUTE, now - this.retention.minute);
+    this.db
+      .prepare('DELETE FROM samples_agg WHERE res = ? AND t < ?')
+      .run(QUARTER, now - this.retention.quarter);
   }
 
   /**
    * Points of a service between `since` and `until`, at the finest resolution that still holds them:
    * raw within the raw retention, else 1-minute means (with the max fds), else 15-minute.
    */
-  query(service: string, since: number, until: number = Date.now()): { resolution: string; points: HistoryPoint[] } {
+  query(
+    service: string,
+    since: number,
+    until: number = Date.now(),
+  ): { resolution: string; points: HistoryPoint[] } {
     const now = Date.now();
     if (since >= now - this.retention.raw) {
       const rows = this.db
@@ -215,7 +238,7 @@ export class History {
     }
     const out = new Map<string, number>();
     for (const [target, pts] of by) {
-      if (pts.length < 2 || pts[pts.length - 1]!.t - pts[0]!.t < 30_000) continue;
+      if (pts.length < 3 || pts[pts.length - 1]!.t - pts[0]!.t < 10_000) continue;
       const n = pts.length;
       const mt = pts.reduce((s, p) => s + p.t, 0) / n;
       const mc = pts.reduce((s, p) => s + p.c, 0) / n;

@@ -84,6 +84,8 @@ export class Service {
   private exitSeen: (() => void) | null = null;
   private exiting = false;
   health: HealthMonitor | null = null;
+  /** The last resource sample of the current run (recorded with the run when it ends). */
+  lastSample: ({ t: number } & Record<string, unknown>) | null = null;
   readonly logs: LogSink;
 
   constructor(
@@ -323,7 +325,9 @@ export class Service {
         exit_known: known,
         last_stdout: stdout,
         last_stderr: stderr,
+        last_sample: this.lastSample ?? undefined,
       });
+      this.lastSample = null;
     }
     this.pid = null;
     this.startTicks = null;

@@ -237,19 +237,7 @@ export const inspect: Command = {
       printJson(io, v);
       return 0;
     }
-    io.out(
-      `${v.name}: ${v.status}${v.pid !== null ? `, pid ${v.pid}` : ''}, up ${formatDuration(v.uptime_s)}, ${v.restarts} restarts\n`,
-    );
-    io.out(`  command: ${v.command.join(' ')}\n  cwd: ${v.cwd ?? '-'}\n`);
-    io.out(`  nofile: soft ${v.nofile.soft}, hard ${v.nofile.hard}\n`);
-    if (v.fds !== null) io.out(`  fds: ${v.fds}/${v.fd_limit} (all processes: ${v.fds_total})\n`);
-    if (v.rss_bytes !== null)
-      io.out(`  memory: ${formatBytes(v.rss_bytes)} of ${formatBytes(v.mem_limit_bytes)}\n`);
-    if (v.last_exit)
-      io.out(
-        `  last exit: ${v.last_exit.detail} (${v.last_exit.reason}) at ${new Date(v.last_exit.at).toISOString()}\n`,
-      );
-    if (v.failed_reason) io.out(`  failed: ${v.failed_reason}\n`);
+    io.out(describeService(v as unknown as InspectView));
     return 0;
   },
 };
@@ -293,3 +281,88 @@ export const events: Command = {
     }
   },
 };
+
+/** What `inspect --json` returns (the parts the text view uses). */
+interface InspectView extends Omit<ServiceView, 'leak'> {
+  fds_detail?: never;
+  processes: {
+    pid: number;
+    ppid: number;
+    cmd: string;
+    fds: number;
+    fd_limit: number | null;
+    rss_bytes: number;
+  }[];
+  sockets: {
+    by_state: Record<string, number>;
+    by_remote: { remote: string; protocol: string; state: string; count: number }[];
+  } | null;
+  leak: Record<string, { verdict: string; reason?: string; eta_s: number | null } | null>;
+}
+
+function rate(perHour: number | null | undefined): string {
+  if (perHour === null || perHour === undefined || Math.abs(perHour) < 0.5) return '';
+  return `, ${perHour > 0 ? '+' : ''}${Math.round(perHour)}/h`;
+}
+
+interface FdsDetail {
+  total: number | null;
+  limit: number | null;
+  nearest_pid: number | null;
+  nearest_fds: number | null;
+  by_type: Record<string, number> | null;
+  top_targets: { target: string; count: number; slope_per_hour: number | null }[];
+}
+
+/** `inspect` in plain words: what is open, what grows, who is nearest its limit, why it last died. */
+export function describeService(v: InspectView): string {
+  const f = (v as unknown as { fds: FdsDetail | null }).fds;
+  const lines: string[] = [];
+  lines.push(
+    `${v.name}: ${v.status}${v.pid !== null ? `, pid ${v.pid}` : ''}, up ${formatDuration(v.uptime_s)}, ${v.restarts} restart${v.restarts === 1 ? '' : 's'}`,
+  );
+  lines.push(`  command: ${v.command.join(' ')}`);
+  lines.push(`  cwd: ${v.cwd ?? '-'}    nofile: soft ${v.nofile.soft}, hard ${v.nofile.hard}`);
+  if (f && f.total !== null) {
+    const procs = v.processes.length;
+    lines.push(
+      `  descriptors: ${f.total} open in ${procs} process${procs === 1 ? '' : 'es'}; pid ${f.nearest_pid} holds ${f.nearest_fds} of its ${f.limit ?? '?'}`,
+    );
+    if (f.by_type) {
+      const types = Object.entries(f.by_type).filter(([, n]) => n > 0);
+      lines.push('  by type: ' + types.map(([k, n]) => `${k} ${n}`).join(', '));
+    }
+    for (const t of f.top_targets.slice(0, 5)) {
+      lines.push(`  ${t.target} open ${t.count} times${rate(t.slope_per_hour)}`);
+    }
+  }
+  for (const r of v.sockets?.by_remote.slice(0, 5) ?? []) {
+    lines.push(
+      `  ${r.count} ${r.protocol.toUpperCase()} connection${r.count === 1 ? '' : 's'} ${r.state} to ${r.remote}`,
+    );
+  }
+  if (v.rss_bytes !== null) {
+    const pss = v.pss_bytes !== null ? `, ${formatBytes(v.pss_bytes)} PSS` : '';
+    lines.push(
+      `  memory: ${formatBytes(v.rss_bytes)} resident (whole tree)${pss}, limit ${formatBytes(v.mem_limit_bytes)}`,
+    );
+  }
+  for (const [metric, l] of Object.entries(v.leak ?? {})) {
+    if (l) lines.push(`  leak (${metric}): ${l.verdict}${l.reason ? ` — ${l.reason}` : ''}`);
+  }
+  if (v.processes.length > 1) {
+    lines.push('  processes:');
+    for (const p of v.processes) {
+      lines.push(
+        `    ${p.pid} (parent ${p.ppid}) ${p.fds}/${p.fd_limit ?? '?'} fds, ${formatBytes(p.rss_bytes)}  ${p.cmd}`,
+      );
+    }
+  }
+  if (v.last_exit) {
+    lines.push(
+      `  last exit: ${v.last_exit.detail} (${v.last_exit.reason}) at ${new Date(v.last_exit.at).toISOString()}`,
+    );
+  }
+  if (v.failed_reason) lines.push(`  failed: ${v.failed_reason}`);
+  return lines.join('\n') + '\n';
+}
