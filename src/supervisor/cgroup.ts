@@ -488,6 +488,8 @@ export class ServiceCgroup {
     const missingReason =
       lacks.length > 0 ? `no ${lacks.join(' or ')} controller in this cgroup; ${support.reason}` : undefined;
     const cg = new ServiceCgroup(support.version, dirs, controllers, missingReason);
+    // A daemon that died in the middle of kill() may have left the cgroup frozen: a new run must not start frozen.
+    cg.thawNow();
     try {
       cg.setLimits({ memoryBytes: limits.memoryBytes ?? null, tasks: limits.tasks ?? null });
     } catch (err) {
@@ -656,6 +658,19 @@ export class ServiceCgroup {
         `${left.length} process(es) still in ${this.dirs[0]!.dir} after SIGKILL: ${left.join(', ')}`,
         { pids: left },
       );
+  }
+
+  private thawNow(): void {
+    const file =
+      this.version === 2
+        ? join(this.dirs[0]!.dir, 'cgroup.freeze')
+        : this.dirOf('freezer') && join(this.dirOf('freezer')!, 'freezer.state');
+    if (!file || !existsSync(file)) return;
+    try {
+      writeFileSync(file, this.version === 2 ? '0' : 'THAWED');
+    } catch {
+      // nothing to thaw
+    }
   }
 
   /** Freezes (or thaws) the cgroup; resolves true once the kernel says it is frozen (false: no freezer). */

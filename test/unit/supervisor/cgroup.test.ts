@@ -1,7 +1,7 @@
 import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ServiceCgroup,
@@ -169,9 +169,10 @@ for (const version of [1, 2] as const) {
     const unusable = support.writable
       ? null
       : `cgroup v${version} not usable here: ${support.reason || 'not mounted'}`;
+    if (unusable) console.log(`# cgroup v${version} tests skipped: ${unusable}`);
     const skip = (t: TestContext, why = unusable): boolean => {
       if (!why) return false;
-      console.log(`# skipped: ${why}`);
+      if (why !== unusable) console.log(`# skipped: ${why}`);
       t.skip(why);
       return true;
     };
@@ -263,7 +264,9 @@ for (const version of [1, 2] as const) {
         assert.notEqual(setsidChild.st.session, main.session, 'setsid child left the session');
         assert.notEqual(setsidChild.st.pgrp, main.pgrp, 'setsid child left the process group');
         const seen = new Set(members.map((m) => m.pid));
+        const t0 = performance.now();
         await cg.kill({ method });
+        t.diagnostic(`kill() of ${seen.size} members took ${(performance.now() - t0).toFixed(1)} ms`);
         assert.deepEqual(cg.pids(), []);
         for (const pid of seen) assert.ok(dead(pid), `pid ${pid} survived kill()`);
         assert.equal((await exited(c)).signal, 'SIGKILL');
@@ -354,6 +357,7 @@ for (const version of [1, 2] as const) {
       assert.ok(end, 'python3 should have been killed well before it finished');
       assert.equal(end.signal, 'SIGKILL');
       assert.ok(cg.oomKills() >= 1, `oomKills() = ${cg.oomKills()}`);
+      t.diagnostic(`oomKills() = ${cg.oomKills()}, peak usage seen ${(peak / 2 ** 20).toFixed(1)} MiB`);
       assert.ok(peak > 32 * 1024 * 1024 && peak <= 64 * 1024 * 1024, `peak usage ${peak} within the limit`);
       await finish(cg);
     });
@@ -374,6 +378,28 @@ for (const version of [1, 2] as const) {
       }
       made.splice(made.indexOf(empty), 1);
       await finish(busy);
+    });
+
+    test(`v${version}: reopening-a-cgroup-left-frozen-by-a-dead-daemon-thaws-it-and-keeps-its-members`, async (t) => {
+      if (skip(t)) return;
+      const first = newCgroup(support, 'reopen');
+      const c = await startIn(first, 'exec sleep 300');
+      const freezer = version === 2 ? first.paths[0]! : first.paths[first.controllers.indexOf('freezer')];
+      if (!freezer && skip(t, 'no freezer hierarchy')) return finish(first);
+      const [file, frozen, thawed] =
+        version === 2 ? ['cgroup.freeze', '1', '0'] : ['freezer.state', 'FROZEN', 'THAWED'];
+      writeFileSync(join(freezer!, file), frozen);
+      await until('the kernel to report it frozen', () =>
+        version === 2
+          ? /^frozen 1$/m.test(readFileSync(join(freezer!, 'cgroup.events'), 'utf8'))
+          : readFileSync(join(freezer!, file), 'utf8').trim() === frozen,
+      );
+      const again = ServiceCgroup.create(support, HOME, 'reopen');
+      assert.ok(again);
+      assert.deepEqual(again.paths, first.paths);
+      assert.deepEqual(again.pids(), [c.pid]);
+      assert.equal(readFileSync(join(freezer!, file), 'utf8').trim(), thawed);
+      await finish(first);
     });
 
     test(`v${version}: create-remove-200-times-leaks-no-fds-and-no-directories`, async (t) => {
