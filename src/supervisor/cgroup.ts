@@ -289,7 +289,7 @@ function detectV2(own: OwnCgroup | null, v1Controllers: string[], prepare: boole
       notes.push(`${toEnable.join(', ')} would be enabled for children of ${own.path}`);
       enabled = [...enabled, ...toEnable];
     } else {
-      const failure = enableControllers(base, isRoot, toEnable);
+      const failure = enableControllers(base, toEnable);
       if (failure) notes.push(failure);
       enabled = words(join(base, 'cgroup.subtree_control'));
     }
@@ -303,8 +303,10 @@ function detectV2(own: OwnCgroup | null, v1Controllers: string[], prepare: boole
       version: 2,
       writable: true,
       reason: complete
-        ? `${where}: memory and pids limits, exact membership, cgroup kill`
-        : `${where}: exact membership and kill only; ${notes.join('; ')}`,
+        ? `${where}: memory and pids limits, exact membership, kill`
+        : controllers.length > 0
+          ? `${where}: ${controllers.join(' ')} limits, exact membership, kill; ${notes.join('; ')}`
+          : `${where}: exact membership and kill only; ${notes.join('; ')}`,
       controllers,
       parents: [{ controller: 'unified', dir: base }],
     },
@@ -317,15 +319,16 @@ function detectV2(own: OwnCgroup | null, v1Controllers: string[], prepare: boole
  * leaf beside the service cgroups — only when it is alone there: moving processes that are not ours would
  * change someone else's accounting. Returns why it failed, or null.
  */
-function enableControllers(base: string, isRoot: boolean, controllers: string[]): string | null {
+function enableControllers(base: string, controllers: string[]): string | null {
   const write = () =>
     writeFileSync(join(base, 'cgroup.subtree_control'), controllers.map((c) => `+${c}`).join(' '));
   try {
     write();
     return null;
   } catch (err) {
-    if (errCode(err) !== 'EBUSY' || isRoot)
-      return `cannot enable ${controllers.join(', ')}: ${errorMessage(err)}`;
+    // EBUSY is the "no internal processes" rule. It applies at a cgroup namespace's root too (a container's
+    // init sits in a non-root cgroup of the host), so the mount root is no exemption.
+    if (errCode(err) !== 'EBUSY') return `cannot enable ${controllers.join(', ')}: ${errorMessage(err)}`;
   }
   const others = readPids(join(base, 'cgroup.procs')).filter((p) => p !== process.pid);
   if (others.length > 0)
@@ -390,14 +393,21 @@ export function detectCgroups(opts: DetectOptions = {}): CgroupSupport {
   const mountinfo = opts.mountinfo ?? readText('/proc/self/mountinfo');
   if (procSelf === null || mountinfo === null) return none('no /proc/self/cgroup here (not Linux?)');
   const own = locateOwnCgroups(procSelf, mountinfo);
-  const v2 = opts.version === 1 ? null : detectV2(own.v2, Object.keys(own.v1), opts.prepare ?? true);
+  const prepare = opts.prepare ?? true;
+  const bound = Object.keys(own.v1);
+  // Look first; enable controllers (and move the daemon into its leaf) only once v2 is the choice.
+  let v2 = opts.version === 1 ? null : detectV2(own.v2, bound, false);
+  if (v2?.complete && v2.support.writable) {
+    if (!prepare) return v2.support;
+    v2 = detectV2(own.v2, bound, true);
+    if (v2?.complete && v2.support.writable) return v2.support;
+  }
   const v1 = opts.version === 2 ? null : detectV1(own.v1);
-  if (v2?.complete && v2.support.writable) return v2.support;
   if (v1?.support.writable) {
     if (v2?.support.writable) v1.support.reason += `; cgroup2 not used: ${v2.support.reason}`;
     return v1.support;
   }
-  if (v2?.support.writable) return v2.support;
+  if (v2?.support.writable) return prepare ? (detectV2(own.v2, bound, true) ?? v2).support : v2.support;
   const reasons = [v2?.support.reason, v1?.support.reason].filter(Boolean);
   if (reasons.length > 0)
     return { ...(v2?.support ?? v1!.support), writable: false, reason: reasons.join('; ') };
@@ -629,8 +639,7 @@ export class ServiceCgroup {
   async kill(opts: { method?: 'auto' | 'freeze'; timeoutMs?: number } = {}): Promise<void> {
     const deadline = Date.now() + (opts.timeoutMs ?? 5000);
     const killFile = this.version === 2 ? join(this.dirs[0]!.dir, 'cgroup.kill') : null;
-    if (killFile && opts.method !== 'freeze' && existsSync(killFile)) {
-      writeFileSync(killFile, '1');
+    if (killFile && opts.method !== 'freeze' && existsSync(killFile) && tryWrite(killFile, '1')) {
       let wait = 2;
       while (this.pids().length > 0) {
         if (Date.now() > deadline) break;
@@ -742,6 +751,15 @@ function tryRmdir(dir: string): string | null {
     return null;
   } catch (err) {
     return errCode(err) === 'ENOENT' ? null : errorMessage(err);
+  }
+}
+
+function tryWrite(file: string, value: string): boolean {
+  try {
+    writeFileSync(file, value);
+    return true;
+  } catch {
+    return false;
   }
 }
 
