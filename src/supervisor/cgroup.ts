@@ -525,10 +525,12 @@ export class ServiceCgroup {
   }
 
   /**
-   * v1 only (no-op on v2): puts the service into the other hierarchies right after spawn. The wrapper can
-   * join only one hierarchy (the first: pids when present), so for the moment between its exec and this call
-   * the service is outside the memory and freezer cgroups: memory it allocates then stays charged to the
-   * daemon's cgroup. Every member of the first hierarchy is moved, so children forked in that window follow.
+   * v1 only (no-op on v2): puts the service into the other hierarchies. Call it as soon as `spawn()` returns
+   * the pid — usually before the wrapper `sh` has even exec'd the service. The wrapper can join only one
+   * hierarchy (the first: pids when present), so if the service runs before this call, it is outside the
+   * memory and freezer cgroups for that moment, and memory it allocates then stays charged to the daemon's
+   * cgroup (v1 does not move charges). Every member of the first hierarchy is moved too, so children forked in
+   * that window follow.
    */
   joinOthers(pid: number): void {
     if (this.version === 2 || this.dirs.length < 2) return;
