@@ -10,6 +10,7 @@ import { openDatabase, type DB } from '../store/db.js';
 import { Store, type EventRow } from '../store/store.js';
 import { History } from '../store/history.js';
 import { Monitor } from './monitor.js';
+import { cleanupStale, detectCgroups } from '../supervisor/cgroup.js';
 import { FileLogSink } from '../supervisor/file-log-sink.js';
 import type { SupervisorEvent } from '../supervisor/service.js';
 import { Supervisor, type ApplyResult } from '../supervisor/supervisor.js';
@@ -90,6 +91,16 @@ export class Daemon extends EventEmitter {
         logSink: (name) => new FileLogSink(this.paths.home, name),
         daemonHardNofile: ownNofile().hard,
         baseEnv,
+        cgroups:
+          process.env.VIGIL_CGROUPS === 'off'
+            ? {
+                version: null,
+                writable: false,
+                reason: 'disabled by VIGIL_CGROUPS=off',
+                controllers: [],
+                parents: [],
+              }
+            : detectCgroups(),
       });
       this.supervisor.on('event', (e: SupervisorEvent) => this.recordEvent(e));
       this.history = new History(this.db);
@@ -105,6 +116,9 @@ export class Daemon extends EventEmitter {
       );
       this.monitor.on('error', (err: unknown) => this.log.error('monitor error', { error: String(err) }));
       const r = this.supervisor.recover();
+      const cg = this.supervisor.cgroups;
+      if (cg.writable) cleanupStale(id, cg);
+      this.log.info(cg.writable ? `cgroups: v${cg.version}` : `cgroups: not used (${cg.reason})`);
       this.monitor.start();
       this.log.info('daemon started', { pid: process.pid, home: this.paths.home, version, ...r });
     } catch (err) {

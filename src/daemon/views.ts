@@ -39,6 +39,10 @@ export interface ServiceView extends ResourceView {
   survivors: { pid: number; cmd: string }[];
   /** Conditions beside the status (open alerts, held leak restarts). */
   conditions: string[];
+  /** The service's cgroup (exact membership, kernel-enforced limits), or null without one. */
+  cgroup: { version: number; paths: string[] } | null;
+  /** Why there is no cgroup, or which limits the kernel does not enforce. */
+  cgroup_note: string | null;
 }
 
 export function serviceView(
@@ -66,5 +70,7 @@ export function serviceView(
     failed_reason: svc.failedReason,
     survivors: svc.survivors,
     conditions,
+    cgroup: svc.cgroup ? { version: svc.cgroup.version, paths: svc.cgroup.paths } : null,
+    cgroup_note: svc.cgroupNote,
   };
 }

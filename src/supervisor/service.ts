@@ -1,6 +1,8 @@
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import type { ServiceConfig } from '../config/schema.js';
 import { VigilError, errorMessage } from '../errors.js';
+import { ServiceCgroup, type CgroupSupport } from './cgroup.js';
 import { HealthMonitor } from './health.js';
 import { resolveIdentity } from './identity.js';
 import type { LogSink } from './log-sink.js';
@@ -55,6 +57,8 @@ export interface ServiceContext {
   admit: (service: string) => void;
   /** Environment every service starts from (the daemon's own). */
   baseEnv: Record<string, string>;
+  /** Cgroups this daemon may create for its services (version null: none). */
+  cgroups: CgroupSupport;
 }
 
 export const MARKER_KEY = 'VIGIL_SERVICE_ID';
@@ -84,6 +88,11 @@ export class Service {
   private exitSeen: (() => void) | null = null;
   private exiting = false;
   health: HealthMonitor | null = null;
+  /** The cgroup of the current run, when the machine offers a writable one. */
+  cgroup: ServiceCgroup | null = null;
+  /** Why the service has no cgroup (or why its limits are not enforced), for ls and inspect. */
+  cgroupNote: string | null = null;
+  private oomBefore = 0;
   /** The last resource sample of the current run (recorded with the run when it ends). */
   lastSample: ({ t: number } & Record<string, unknown>) | null = null;
   readonly logs: LogSink;
@@ -160,6 +169,8 @@ export class Service {
       const id = resolveIdentity(this.name, cfg.user, cfg.group);
       if (id) Object.assign(env, { USER: id.name, LOGNAME: id.name, HOME: id.home });
       this.ctx.admit(this.name);
+      this.openCgroup();
+      const cg = this.cgroup;
       const fds = this.logs.prepareSpawn();
       try {
         child = spawnService({
@@ -169,10 +180,20 @@ export class Service {
           env,
           nofile: this.nofile(),
           ...(id ? { uid: id.uid, gid: id.gid } : {}),
+          // A wrapper running as another user cannot write cgroup.procs; the daemon moves it right after spawn.
+          ...(cg && !id ? { cgroupProcs: cg.procsPath } : {}),
           ...fds,
         });
       } finally {
         this.logs.afterSpawn();
+      }
+      if (cg && child.pid !== undefined) {
+        try {
+          if (id) writeFileSync(cg.procsPath, String(child.pid));
+          cg.joinOthers(child.pid);
+        } catch (err) {
+          this.cgroupNote = errorMessage(err);
+        }
       }
     } catch (err) {
       this.spawnFailed(err);
@@ -204,6 +225,34 @@ export class Service {
   /** The environment a service process starts with: the daemon's, the service's, and its marker. */
   env(): Record<string, string> {
     return { ...this.ctx.baseEnv, ...(this.config.env ?? {}), [MARKER_KEY]: this.marker.value };
+  }
+
+  /** Creates (or reopens) the service's cgroup with its memory and tasks limits, where the machine allows. */
+  private openCgroup(): void {
+    const { memory, tasks } = this.config.limits;
+    if (this.ctx.cgroups.version === null || !this.ctx.cgroups.writable) {
+      this.cgroup = null;
+      this.cgroupNote =
+        tasks !== undefined
+          ? `tasks limit ${tasks} cannot be enforced: ${this.ctx.cgroups.reason}`
+          : memory !== undefined
+            ? `memory limit enforced by graceful restarts only (no writable cgroup: ${this.ctx.cgroups.reason})`
+            : null;
+      return;
+    }
+    const a = ServiceCgroup.attempt(this.ctx.cgroups, this.ctx.homeId, this.name, {
+      // The hard stop sits above the graceful-restart threshold, so a graceful restart normally comes first.
+      memoryBytes: memory,
+      tasks,
+    });
+    this.cgroup = a.cgroup;
+    const applied = a.cgroup?.limitsApplied();
+    this.cgroupNote = a.cgroup
+      ? applied?.reason && (memory !== undefined || tasks !== undefined)
+        ? applied.reason
+        : null
+      : a.reason;
+    this.oomBefore = a.cgroup?.oomKills() ?? 0;
   }
 
   private startHealth(pid: number, cwd: string, env: Record<string, string>): void {
@@ -254,6 +303,7 @@ export class Service {
     this.startedAt = startedAt;
     this.runId = runId;
     this.adopted = true;
+    if (this.ctx.cgroups.writable) this.openCgroup();
     this.logs.attach({ gap: true });
     this.setStatus('running', `taken back, pid ${pid}`);
     this.startHealth(pid, this.config.cwd ?? process.cwd(), this.env());
@@ -297,23 +347,28 @@ export class Service {
     await this.logs.waitDrained(300);
     const stderr = this.logs.lastLines('err', 20);
     const stdout = this.logs.lastLines('out', 20);
+    const oomKilled = this.cgroup !== null && this.cgroup.oomKills() > this.oomBefore;
     const wrapperError = code === 126 ? stderr.filter((l) => l.startsWith('vigil: ')).pop() : undefined;
     const reason: ExitReason =
       intent ??
       (wrapperError
         ? 'spawn-failed'
-        : !known
-          ? 'unknown'
-          : code === 0 && signal === null
-            ? 'exited'
-            : stderr.some((l) => FD_EXHAUSTION.test(l))
-              ? 'fd-exhaustion'
-              : 'crashed');
+        : oomKilled && signal === 'SIGKILL'
+          ? 'oom-killed'
+          : !known
+            ? 'unknown'
+            : code === 0 && signal === null
+              ? 'exited'
+              : stderr.some((l) => FD_EXHAUSTION.test(l))
+                ? 'fd-exhaustion'
+                : 'crashed');
     const detail = !known
       ? 'exit status unknown (the process was taken back after a daemon restart)'
-      : signal
-        ? `killed by ${signal}`
-        : `exited with code ${code}`;
+      : reason === 'oom-killed'
+        ? `killed by the kernel: out of memory in its cgroup (limit ${this.config.limits.memory} bytes)`
+        : signal
+          ? `killed by ${signal}`
+          : `exited with code ${code}`;
     const at = Date.now();
     this.lastExit = { code, signal, reason, detail, at, exit_known: known };
     if (runId !== null) {
@@ -357,6 +412,7 @@ export class Service {
         this.failedReason = `gave up after ${m.count} restarts within ${Math.round(m.window_ms / 1000)} s`;
         this.ctx.emit({ service: this.name, kind: 'failed', message: `${this.name}: ${this.failedReason}` });
       }
+      await this.releaseCgroup();
       this.setStatus(d.status);
       return;
     }
@@ -374,7 +430,21 @@ export class Service {
   }
 
   private treeRef(pid: number): TreeRef {
-    return { pgid: pid, mainPid: pid, marker: this.marker };
+    const cg = this.cgroup;
+    return {
+      pgid: pid,
+      mainPid: pid,
+      marker: this.marker,
+      ...(cg ? { cgroupKill: () => cg.kill(), cgroupPids: () => cg.pids() } : {}),
+    };
+  }
+
+  /** Removes the run's cgroup once its tree is gone (kept while anything is alive in it). */
+  private async releaseCgroup(): Promise<void> {
+    const cg = this.cgroup;
+    if (!cg || cg.pids().length > 0) return;
+    this.cgroup = null;
+    await cg.remove().catch(() => undefined);
   }
 
   /** Stops the whole tree gracefully. `reason` is recorded as the run's exit reason. */
@@ -420,6 +490,7 @@ export class Service {
       });
     }
     this.intent = null;
+    await this.releaseCgroup();
     this.setStatus('stopped', `stopped (${reason})`);
     return survivors;
   }
@@ -464,6 +535,7 @@ export class Service {
   async dispose(): Promise<void> {
     this.clearTimers();
     this.health?.stop();
+    if (this.pid === null) await this.releaseCgroup();
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
     await this.logs.close();

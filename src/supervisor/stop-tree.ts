@@ -1,4 +1,4 @@
-import { findServiceProcesses, readCmdline, type ProcStat } from './proc.js';
+import { findServiceProcesses, readCmdline, readStat, type ProcStat } from './proc.js';
 
 export interface TreeRef {
   /** Process group (= session) of the service: its main pid, since it was started with setsid. */
@@ -7,6 +7,8 @@ export interface TreeRef {
   marker: { key: string; value: string };
   /** Kills everything in the service's cgroup, when it has one (exact and escape-proof). */
   cgroupKill?: () => Promise<void>;
+  /** Exact membership from the cgroup, when there is one. */
+  cgroupPids?: () => number[];
 }
 
 export interface Survivor {
@@ -34,7 +36,15 @@ function signalAll(procs: ProcStat[], pgid: number, signal: NodeJS.Signals): voi
 
 /** Members of the tree still alive. */
 export function liveMembers(ref: TreeRef): ProcStat[] {
-  return findServiceProcesses(ref.pgid, ref.marker, ref.mainPid);
+  const found = findServiceProcesses(ref.pgid, ref.marker, ref.mainPid);
+  if (!ref.cgroupPids) return found;
+  const have = new Set(found.map((p) => p.pid));
+  for (const pid of ref.cgroupPids()) {
+    if (have.has(pid)) continue;
+    const st = readStat(pid);
+    if (st && st.state !== 'Z' && st.state !== 'X') found.push(st);
+  }
+  return found;
 }
 
 /**

@@ -40,6 +40,11 @@ export class Supervisor extends EventEmitter {
     };
   }
 
+  /** The cgroups services get (version null: none). */
+  get cgroups(): ServiceContext['cgroups'] {
+    return this.ctx.cgroups;
+  }
+
   private get store(): Store {
     return this.opts.store;
   }

@@ -105,6 +105,28 @@ describe('health checks and limits', () => {
     await d.client.remove('no-user');
   });
 
+  test('oom-killed: a cgroup memory limit is the hard stop, and the run says so', async (t) => {
+    const { detectCgroups } = await import('../../src/supervisor/cgroup.js');
+    const cg = detectCgroups({ prepare: false });
+    if (!cg.writable || !cg.controllers.includes('memory'))
+      return t.skip(`no writable memory cgroup here (${cg.reason})`);
+    // memory_restart 100%: the graceful restart can never come first, so the kernel's limit decides.
+    const v = await d.client.startNew({
+      name: 'oom',
+      command: ['python3', '-c', 'x = bytearray(400 * 1024 * 1024); import time; time.sleep(60)'],
+      cwd: '/',
+      options: { limits: { memory: '64MiB', memory_restart: '100%' }, restart: 'never' },
+    });
+    assert.ok(v.cgroup, `has a cgroup: ${v.cgroup_note}`);
+    const s = await waitFor('oom kill', async () => {
+      const x = await d.client.inspect('oom');
+      return x.last_exit ? x : null;
+    });
+    assert.equal(s.last_exit?.reason, 'oom-killed', JSON.stringify(s.last_exit));
+    assert.match(s.last_exit?.detail ?? '', /out of memory/);
+    await d.client.remove('oom');
+  });
+
   test('max_concurrent refuses further starts with a clear message', async () => {
     const dir = `${d.home}/mc`;
     const { mkdirSync, writeFileSync } = await import('node:fs');

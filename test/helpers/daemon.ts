@@ -62,11 +62,13 @@ export function runCli(
  * Starts a real daemon (`vigil up` in the foreground, as a child process) in `home` (a new temporary one
  * by default) on a free port, and waits until it answers.
  */
-export async function startDaemon(opts: { home?: string; args?: string[] } = {}): Promise<TestDaemon> {
+export async function startDaemon(
+  opts: { home?: string; args?: string[]; env?: Record<string, string> } = {},
+): Promise<TestDaemon> {
   const home = opts.home ?? tempHome();
   let out = '';
   const child = spawn(process.execPath, [vigilBin(), 'up', '--port', '0', ...(opts.args ?? [])], {
-    env: { ...process.env, VIGIL_HOME: home, NO_COLOR: '1' },
+    env: { ...process.env, VIGIL_HOME: home, NO_COLOR: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (out += d));

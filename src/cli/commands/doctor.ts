@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { ensureHome, resolveHome } from '../../daemon/home.js';
 import { ownNofile } from '../../daemon/limits.js';
+import { detectCgroups } from '../../supervisor/cgroup.js';
 import { jsonOption, parse } from '../args.js';
 import type { Command } from '../command.js';
 import { formatBytes, paint, printJson } from '../output.js';
@@ -18,15 +19,6 @@ function readNum(path: string): number | null {
     return Number(readFileSync(path, 'utf8').trim());
   } catch {
     return null;
-  }
-}
-
-function writable(path: string): boolean {
-  try {
-    accessSync(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -61,20 +53,19 @@ export function runChecks(home: string): Check[] {
       meaning: 'the highest per-process limit possible',
     });
   }
-  const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
-  const v1 = existsSync('/sys/fs/cgroup/pids') || existsSync('/sys/fs/cgroup/memory');
-  const cgWritable = v2 ? writable('/sys/fs/cgroup') : v1 && writable('/sys/fs/cgroup/pids');
+  const cg = detectCgroups({ prepare: false });
+  const hasMem = cg.controllers.includes('memory');
+  const hasPids = cg.controllers.includes('pids');
   checks.push({
     check: 'cgroups',
-    status: cgWritable ? 'ok' : 'warn',
-    value: v2
-      ? 'v2' + (cgWritable ? ', writable' : ', read-only')
-      : v1
-        ? 'v1' + (cgWritable ? ', writable' : ', read-only')
-        : 'none',
-    meaning: cgWritable
-      ? 'a writable cgroup is available, but this version does not use it yet: escaped processes are found by walking /proc and memory is enforced by graceful restarts'
-      : 'no writable cgroup: escaped processes are found by walking /proc, memory is enforced by graceful restarts only, and tasks limits cannot be enforced',
+    status: cg.writable && hasMem && hasPids ? 'ok' : 'warn',
+    value:
+      cg.version === null
+        ? 'none'
+        : `v${cg.version}, ${cg.writable ? 'writable' : 'read-only'}${cg.controllers.length ? ` (${cg.controllers.join(', ')})` : ''}`,
+    meaning: cg.writable
+      ? `each service gets its own cgroup below the daemon's: exact membership and an escape-proof kill${hasMem ? ', kernel memory limits and OOM counters' : ''}${hasPids ? ', tasks limits' : ''}${!hasMem || !hasPids ? `; missing: ${cg.reason}` : ''}`
+      : `no writable cgroup (${cg.reason}): escaped processes are found by walking /proc, memory is enforced by graceful restarts only, and tasks limits cannot be enforced`,
   });
   let prlimit = false;
   try {
