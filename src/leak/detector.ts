@@ -123,7 +123,9 @@ export class LeakDetector {
     this.rings = [fine, mid, this.memory];
     this.horizons = HORIZONS.map(([h, block]) => {
       // The coarsest ring whose buckets tile the block and that still remembers the whole horizon.
-      const ring = [this.memory, mid, fine].find((r) => block % r.resolution === 0 && r.span >= h + 2 * block);
+      const ring = [this.memory, mid, fine].find(
+        (r) => block % r.resolution === 0 && r.span >= h + 2 * block,
+      );
       if (!ring) throw new Error(`no ring for horizon ${h}`);
       return {
         h,
@@ -294,7 +296,11 @@ export class LeakDetector {
       if (!hs.valid) continue;
       longest = hs;
       if (hs.why === 'leak' && !dropped && this.corroborated(hs) && !this.fellBack(hs, now)) leak = hs;
-      else if (hs.why !== 'flat' && hs.h >= 30 * MIN && (hs.why === 'slowing' || hs.eta - now < GROWING_WITHIN_S)) {
+      else if (
+        hs.why !== 'flat' &&
+        hs.h >= 30 * MIN &&
+        (hs.why === 'slowing' || hs.eta - now < GROWING_WITHIN_S)
+      ) {
         growing = hs;
       }
     }
@@ -360,7 +366,11 @@ export class LeakDetector {
         leak: '',
         flat: '',
       };
-      return this.verdict('growing', growing.slope * HOUR, `${formatRate(this.kind, growing.slope * HOUR)} for ${formatSpan(growing.span)}, ${words[growing.why]}`);
+      return this.verdict(
+        'growing',
+        growing.slope * HOUR,
+        `${formatRate(this.kind, growing.slope * HOUR)} for ${formatSpan(growing.span)}, ${words[growing.why]}`,
+      );
     }
     if (!longest) {
       return this.verdict('ok', null, `learning (${formatSpan(now - this.firstT)} of samples)`);
@@ -370,6 +380,11 @@ export class LeakDetector {
 
   /** Predicted exhaustion: when the lows plus the widest excursion seen above them meet the limit. */
   private project(hs: HorizonState, band: number): void {
+    if (!(this.limit > 0)) {
+      // No known limit: growth can be watched, never timed.
+      hs.eta = hs.etaLow = hs.etaHigh = Infinity;
+      return;
+    }
     const headroom = this.limit - (hs.lowEnd + band);
     hs.eta = headroom > 0 ? hs.end + headroom / hs.slope : hs.end;
     hs.etaLow = headroom > 0 ? hs.end + headroom / hs.slopeHigh : hs.end;

@@ -85,7 +85,14 @@ export function theilSen(
   const tau = m > 0 ? (conc - disc) / m : 0;
   if (tau < minTau) {
     // No trend to speak of: the slope alone, for display.
-    return { slope: quantileInPlace(scratch, m, 0.5), slopeLow: NaN, slopeHigh: NaN, intercept: NaN, tau, noise: NaN };
+    return {
+      slope: quantileInPlace(scratch, m, 0.5),
+      slopeLow: NaN,
+      slopeHigh: NaN,
+      intercept: NaN,
+      tau,
+      noise: NaN,
+    };
   }
   // Sen's confidence interval: ranks (m ∓ z·sqrt(Var S)) / 2 of the sorted pairwise slopes.
   const c = 1.645 * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
@@ -102,7 +109,13 @@ export function theilSen(
 }
 
 /** Theil–Sen slope alone over the points i in [from, to). */
-export function sensSlope(x: Float64Array, y: Float64Array, from: number, to: number, scratch: Float64Array): number {
+export function sensSlope(
+  x: Float64Array,
+  y: Float64Array,
+  from: number,
+  to: number,
+  scratch: Float64Array,
+): number {
   let m = 0;
   for (let i = from; i < to; i++) {
     for (let j = i + 1; j < to; j++) scratch[m++] = (y[j]! - y[i]!) / (x[j]! - x[i]!);

@@ -64,8 +64,7 @@ function printHuman(
         : `+${formatSpan(r.first_alarm_t - t0)}` +
           (r.eta_t_at_alarm === null ? '' : `, limit predicted at +${formatSpan(r.eta_t_at_alarm - t0)}`);
     const slope = r.final.slope_per_hour;
-    const rate =
-      slope === null ? '-' : `${slope >= 0 ? '+' : '-'}${formatAmount(m, Math.abs(slope))}/h`;
+    const rate = slope === null ? '-' : `${slope >= 0 ? '+' : '-'}${formatAmount(m, Math.abs(slope))}/h`;
     return [m, paint(io, style, v), rate, alarm, r.final.reason];
   });
   io.out(table(['METRIC', 'VERDICT', 'SLOPE', 'FIRST ALARM', 'REASON'], rows));
