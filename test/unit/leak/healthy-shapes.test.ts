@@ -18,15 +18,51 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'stationary-bursty', series: { shape: S.flat(210), duration: 24 * H, limit: 1024, burst: 30 }, noises: [0, 3, 15] },
-  { name: 'sitting-near-the-limit', series: { shape: S.flat(985), duration: 24 * H, limit: 1024, burst: 20 }, noises: [0, 4, 10] },
-  { name: 'pool-warmup-45min', series: { shape: S.warmup(230, 200, 45 * 60), duration: 24 * H, limit: 1024, burst: 25 }, noises: [2, 8] },
-  { name: 'pool-warmup-90min-to-half', series: { shape: S.warmup(100, 400, 90 * 60), duration: 24 * H, limit: 1024, burst: 25 }, noises: [2, 8] },
-  { name: 'pool-warmup-saturating', series: { shape: S.warmupExp(100, 600, 40 * 60), duration: 24 * H, limit: 1024, burst: 25 }, noises: [2, 8] },
-  { name: 'one-off-step', series: { shape: S.step(240, 180, 6 * H), duration: 24 * H, limit: 1024, burst: 20 }, noises: [2, 6] },
-  { name: 'one-off-step-to-near-limit', series: { shape: S.step(300, 600, 3 * H), duration: 24 * H, limit: 1024, burst: 20 }, noises: [2, 6] },
-  { name: 'gc-closed-handles-30min', series: { shape: S.gcSawtooth(160, 270, 30 * 60), duration: 24 * H, limit: 1024 }, noises: [1, 5] },
-  { name: 'gc-closed-handles-3h', series: { shape: S.gcSawtooth(160, 270, 3 * H), duration: 24 * H, limit: 1024 }, noises: [1, 5] },
+  {
+    name: 'stationary-bursty',
+    series: { shape: S.flat(210), duration: 24 * H, limit: 1024, burst: 30 },
+    noises: [0, 3, 15],
+  },
+  {
+    name: 'sitting-near-the-limit',
+    series: { shape: S.flat(985), duration: 24 * H, limit: 1024, burst: 20 },
+    noises: [0, 4, 10],
+  },
+  {
+    name: 'pool-warmup-45min',
+    series: { shape: S.warmup(230, 200, 45 * 60), duration: 24 * H, limit: 1024, burst: 25 },
+    noises: [2, 8],
+  },
+  {
+    name: 'pool-warmup-90min-to-half',
+    series: { shape: S.warmup(100, 400, 90 * 60), duration: 24 * H, limit: 1024, burst: 25 },
+    noises: [2, 8],
+  },
+  {
+    name: 'pool-warmup-saturating',
+    series: { shape: S.warmupExp(100, 600, 40 * 60), duration: 24 * H, limit: 1024, burst: 25 },
+    noises: [2, 8],
+  },
+  {
+    name: 'one-off-step',
+    series: { shape: S.step(240, 180, 6 * H), duration: 24 * H, limit: 1024, burst: 20 },
+    noises: [2, 6],
+  },
+  {
+    name: 'one-off-step-to-near-limit',
+    series: { shape: S.step(300, 600, 3 * H), duration: 24 * H, limit: 1024, burst: 20 },
+    noises: [2, 6],
+  },
+  {
+    name: 'gc-closed-handles-30min',
+    series: { shape: S.gcSawtooth(160, 270, 30 * 60), duration: 24 * H, limit: 1024 },
+    noises: [1, 5],
+  },
+  {
+    name: 'gc-closed-handles-3h',
+    series: { shape: S.gcSawtooth(160, 270, 3 * H), duration: 24 * H, limit: 1024 },
+    noises: [1, 5],
+  },
   {
     name: 'heap-grows-to-plateau',
     kind: 'rss',
@@ -49,8 +85,16 @@ const cases: Case[] = [
 
 // Long cycles: a week with weekends, sampled at 15 s and 60 s (1 s would be 600 000 samples a week).
 const cycles: Case[] = [
-  { name: 'market-hours-week', series: { shape: S.market(150, 300), duration: 9 * 24 * H, limit: 1024, burst: 40 }, noises: [3, 10] },
-  { name: 'market-hours-to-60-percent', series: { shape: S.market(150, 450), duration: 9 * 24 * H, limit: 1024, burst: 20 }, noises: [3] },
+  {
+    name: 'market-hours-week',
+    series: { shape: S.market(150, 300), duration: 9 * 24 * H, limit: 1024, burst: 40 },
+    noises: [3, 10],
+  },
+  {
+    name: 'market-hours-to-60-percent',
+    series: { shape: S.market(150, 450), duration: 9 * 24 * H, limit: 1024, burst: 20 },
+    noises: [3],
+  },
 ];
 
 for (const c of cases) {
@@ -59,7 +103,11 @@ for (const c of cases) {
     for (const step of INTERVALS) {
       for (const noise of c.noises) {
         const o = run({ ...c.series, step, noise, seed: seed++, integer: c.kind !== 'rss' }, c.kind);
-        assert.equal(o.firstAlarm, null, `${c.name} at ${step}s, noise ${noise}: alarm at +${o.firstAlarm}s (${o.reason})`);
+        assert.equal(
+          o.firstAlarm,
+          null,
+          `${c.name} at ${step}s, noise ${noise}: alarm at +${o.firstAlarm}s (${o.reason})`,
+        );
       }
     }
   });
@@ -71,7 +119,11 @@ for (const c of cycles) {
     for (const step of [15, 60]) {
       for (const noise of c.noises) {
         const o = run({ ...c.series, step, noise, seed: seed++ }, c.kind);
-        assert.equal(o.firstAlarm, null, `${c.name} at ${step}s, noise ${noise}: alarm at +${o.firstAlarm}s (${o.reason})`);
+        assert.equal(
+          o.firstAlarm,
+          null,
+          `${c.name} at ${step}s, noise ${noise}: alarm at +${o.firstAlarm}s (${o.reason})`,
+        );
       }
     }
   });

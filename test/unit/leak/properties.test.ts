@@ -93,7 +93,11 @@ test('periodic series (10 minutes to a week) are never a leak once a whole cycle
       const wave = waves[p.wave];
       const duration = 3 * p.period;
       const at = firstLeak(
-        (t, rnd) => Math.round(limit * (p.base + p.amplitude * wave(((t / p.period + p.phase) % 1 + 1) % 1) + p.noise * gauss(rnd))),
+        (t, rnd) =>
+          Math.round(
+            limit *
+              (p.base + p.amplitude * wave((((t / p.period + p.phase) % 1) + 1) % 1) + p.noise * gauss(rnd)),
+          ),
         limit,
         duration,
         stepFor(p.step, duration),
@@ -114,7 +118,11 @@ test('short cycles (up to an hour) are never a leak, not even on the first one',
       const period = 600 + (p.period % 3000);
       const duration = Math.max(6 * period, 6 * H);
       const at = firstLeak(
-        (t, rnd) => Math.round(limit * (p.base + p.amplitude * wave(((t / period + p.phase) % 1 + 1) % 1) + p.noise * gauss(rnd))),
+        (t, rnd) =>
+          Math.round(
+            limit *
+              (p.base + p.amplitude * wave((((t / period + p.phase) % 1) + 1) % 1) + p.noise * gauss(rnd)),
+          ),
         limit,
         duration,
         stepFor(p.step, duration),

@@ -37,7 +37,8 @@ test(
   'public traces: every leak caught, no false alarm, median lead >= 0.5, median ETA error <= 0.3',
   { skip: dir === null ? 'no trace set in ../shared/traces (set VIGIL_TRACES to point at one)' : false },
   () => {
-    const labels = (JSON.parse(readFileSync(join(dir!, 'labels.json'), 'utf8')) as { traces: Label[] }).traces;
+    const labels = (JSON.parse(readFileSync(join(dir!, 'labels.json'), 'utf8')) as { traces: Label[] })
+      .traces;
     assert.ok(labels.length > 0);
     const leads: number[] = [];
     const errors: number[] = [];
@@ -52,7 +53,10 @@ test(
         }
         const start = lab.leak_start_t!;
         const end = lab.exhaust_t!;
-        assert.ok(alarm !== null && alarm >= start && alarm < end, `${lab.file} ${m}: missed or early (${alarm})`);
+        assert.ok(
+          alarm !== null && alarm >= start && alarm < end,
+          `${lab.file} ${m}: missed or early (${alarm})`,
+        );
         leads.push((end - alarm) / (end - start));
         const eta = res[m].eta_t_at_alarm;
         errors.push(eta === null ? 1 : Math.min(1, Math.abs(eta - end) / (end - alarm)));

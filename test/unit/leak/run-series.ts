@@ -18,7 +18,14 @@ export interface Outcome {
 export function run(s: Series, kind: LeakKind = 'fds'): Outcome {
   const d = new LeakDetector({ kind });
   let t0 = NaN;
-  let out: Outcome = { firstAlarm: null, etaAtAlarm: null, end: 0, exhausted: false, final: 'ok', reason: '' };
+  let out: Outcome = {
+    firstAlarm: null,
+    etaAtAlarm: null,
+    end: 0,
+    exhausted: false,
+    final: 'ok',
+    reason: '',
+  };
   for (const [t, v, limit] of samples(s)) {
     if (Number.isNaN(t0)) t0 = t;
     const r = d.push(t, v, limit);

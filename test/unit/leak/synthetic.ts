@@ -75,31 +75,65 @@ export function sawtooth(t: number, period: number, amp: number, phase = 0): num
 }
 
 export const shapes = {
-  flat: (level: number): Shape => () => level,
+  flat:
+    (level: number): Shape =>
+    () =>
+      level,
   /** The sum of several shapes (a leak on top of a daily cycle). */
-  sum: (...parts: Shape[]): Shape => (t) => parts.reduce((a, p) => a + p(t), 0),
+  sum:
+    (...parts: Shape[]): Shape =>
+    (t) =>
+      parts.reduce((a, p) => a + p(t), 0),
   /** A pool filling linearly to `size` in `ramp` seconds after start, then flat. */
-  warmup: (base: number, size: number, ramp: number): Shape => (t) => base + size * Math.min(1, t / ramp),
+  warmup:
+    (base: number, size: number, ramp: number): Shape =>
+    (t) =>
+      base + size * Math.min(1, t / ramp),
   /** A pool filling like a capacitor (fast, then slower) with time constant tau. */
-  warmupExp: (base: number, size: number, tau: number): Shape => (t) => base + size * (1 - Math.exp(-t / tau)),
+  warmupExp:
+    (base: number, size: number, tau: number): Shape =>
+    (t) =>
+      base + size * (1 - Math.exp(-t / tau)),
   /** One step of `size` at `at` (a reload, a bigger pool). */
-  step: (base: number, size: number, at: number): Shape => (t) => base + (t >= at ? size : 0),
+  step:
+    (base: number, size: number, at: number): Shape =>
+    (t) =>
+      base + (t >= at ? size : 0),
   /** Market-hours load: `extra` more while trading, relative to start (a Monday 00:00). */
-  market: (base: number, extra: number, start = MONDAY): Shape => (t) => base + extra * marketTraffic(start + t),
+  market:
+    (base: number, extra: number, start = MONDAY): Shape =>
+    (t) =>
+      base + extra * marketTraffic(start + t),
   /** A smooth daily cycle (sine) of amplitude `amp`. */
-  daily: (base: number, amp: number): Shape => (t) => base + amp * (1 - Math.cos((2 * Math.PI * t) / DAY)) / 2,
+  daily:
+    (base: number, amp: number): Shape =>
+    (t) =>
+      base + (amp * (1 - Math.cos((2 * Math.PI * t) / DAY))) / 2,
   /** Descriptors closed only by a collector: climbs by `amp` over `period`, drops back. */
-  gcSawtooth: (base: number, amp: number, period: number): Shape => (t) => base + sawtooth(t, period, amp),
+  gcSawtooth:
+    (base: number, amp: number, period: number): Shape =>
+    (t) =>
+      base + sawtooth(t, period, amp),
   /** A heap or cache growing to a plateau (time constant tau), with a GC sawtooth on top. */
-  plateau: (base: number, size: number, tau: number, gcAmp: number, gcPeriod: number): Shape => (t) =>
-    base + size * (1 - Math.exp(-t / tau)) + sawtooth(t, gcPeriod, gcAmp),
+  plateau:
+    (base: number, size: number, tau: number, gcAmp: number, gcPeriod: number): Shape =>
+    (t) =>
+      base + size * (1 - Math.exp(-t / tau)) + sawtooth(t, gcPeriod, gcAmp),
   /** A cache growing like log(t) until its cap. */
-  cacheLog: (base: number, cap: number, scale: number): Shape => (t) => base + Math.min(cap, scale * Math.log1p(t / 600)),
+  cacheLog:
+    (base: number, cap: number, scale: number): Shape =>
+    (t) =>
+      base + Math.min(cap, scale * Math.log1p(t / 600)),
   /** Linear leak of `perHour` from `at`. */
-  linear: (base: number, perHour: number, at = 0): Shape => (t) => base + (perHour * Math.max(0, t - at)) / H,
+  linear:
+    (base: number, perHour: number, at = 0): Shape =>
+    (t) =>
+      base + (perHour * Math.max(0, t - at)) / H,
   /** `size` more every `every` seconds (a reconnect that leaks two descriptors), from `at`. */
-  staircase: (base: number, size: number, every: number, at = 0): Shape => (t) =>
-    base + size * Math.floor(Math.max(0, t - at) / every),
+  staircase:
+    (base: number, size: number, every: number, at = 0): Shape =>
+    (t) =>
+      base + size * Math.floor(Math.max(0, t - at) / every),
   /** Leaks `perTradingHour` only while traffic flows (market hours); the leak pauses at night and weekends. */
   perRequest: (base: number, perTradingHour: number, start = MONDAY): Shape => {
     // Integral of the traffic, precomputed per minute.
@@ -114,6 +148,8 @@ export const shapes = {
     };
   },
   /** A memory leak under a GC sawtooth: the lows climb `perHour`. */
-  memLeak: (base: number, perHour: number, gcAmp: number, gcPeriod: number, at = 0): Shape => (t) =>
-    base + (perHour * Math.max(0, t - at)) / H + sawtooth(t, gcPeriod, gcAmp),
+  memLeak:
+    (base: number, perHour: number, gcAmp: number, gcPeriod: number, at = 0): Shape =>
+    (t) =>
+      base + (perHour * Math.max(0, t - at)) / H + sawtooth(t, gcPeriod, gcAmp),
 };
