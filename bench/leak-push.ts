@@ -14,7 +14,7 @@ function series(step: number, hours: number, leakPerHour: number): Float64Array 
   const n = Math.floor((hours * 3600) / step);
   const v = new Float64Array(n);
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let i = 0; i < n; i++) v[i] = Math.round(200 + (i * step * leakPerHour) / 3600 + rnd() * 30);
   return v;
 }
