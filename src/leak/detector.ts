@@ -291,10 +291,11 @@ export class LeakDetector {
     this.dropBelow = -Infinity;
     let leak: HorizonState | undefined;
     let growing: HorizonState | undefined;
-    let longest: HorizonState | undefined;
+    /** The longest window up to 6 hours: the recent rate shown when nothing grows. */
+    let recent: HorizonState | undefined;
     for (const hs of this.horizons) {
       if (!hs.valid) continue;
-      longest = hs;
+      if (hs.h <= 6 * HOUR || !recent) recent = hs;
       if (hs.why === 'leak' && !dropped && this.corroborated(hs) && !this.fellBack(hs, now)) leak = hs;
       else if (
         hs.why !== 'flat' &&
@@ -302,6 +303,20 @@ export class LeakDetector {
         (hs.why === 'slowing' || hs.eta - now < GROWING_WITHIN_S)
       ) {
         growing = hs;
+      }
+    }
+    // Growth seen by a long window only, while a shorter one (2 h or more) has all but stopped, is over.
+    if (growing) {
+      for (const hs of this.horizons) {
+        if (
+          hs.valid &&
+          hs.span >= 2 * HOUR &&
+          hs.span <= growing.span / 2 &&
+          !(hs.slope > growing.slope / 4)
+        ) {
+          growing = undefined;
+          break;
+        }
       }
     }
     if (leak || growing) this.lastGrowthT = now;
@@ -315,7 +330,7 @@ export class LeakDetector {
           break;
         }
       }
-      // The proving window is the longest: it has seen the widest swings (a whole day's cycle, maybe).
+      // The proving window is the recent: it has seen the widest swings (a whole day's cycle, maybe).
       const peak = Math.max(pace.lowEnd + pace.band, leak.lowEnd + leak.band);
       if (peak > pace.lowEnd + pace.band) this.project(pace, peak - pace.lowEnd);
       if (!this.alarmed) {
@@ -372,10 +387,10 @@ export class LeakDetector {
         `${formatRate(this.kind, growing.slope * HOUR)} for ${formatSpan(growing.span)}, ${words[growing.why]}`,
       );
     }
-    if (!longest) {
+    if (!recent) {
       return this.verdict('ok', null, `learning (${formatSpan(now - this.firstT)} of samples)`);
     }
-    return this.verdict('ok', longest.slope * HOUR, `no steady growth over ${formatSpan(longest.span)}`);
+    return this.verdict('ok', recent.slope * HOUR, `no steady growth over ${formatSpan(recent.span)}`);
   }
 
   /** Predicted exhaustion: when the lows plus the widest excursion seen above them meet the limit. */
