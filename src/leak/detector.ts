@@ -7,9 +7,10 @@ export interface LeakDetectorOptions {
   /** What the values are: descriptor counts (`fds`, the default) or bytes of memory (`rss`). */
   kind?: LeakKind;
   /**
-   * Time scale of benign transients (warm-ups, ramps, first sawtooth ramps), in seconds; default 90 minutes. Growth must have
-   * been watched for at least sqrt(transient × time-to-exhaustion) before it is called a leak, so an urgent
-   * leak is called sooner than a slow one, and a short warm-up never lasts long enough.
+   * Time scale of benign transients (warm-ups, ramps, a sawtooth's first rise), in seconds; default 90
+   * minutes. Growth must have been watched for at least sqrt(transient × time to exhaustion) before it is
+   * called a leak, so an urgent leak is called sooner than a slow one, and a short warm-up never lasts
+   * long enough.
    */
   transientSeconds?: number;
 }
@@ -88,7 +89,7 @@ interface HorizonState {
  * Streaming, causal leak detector for one metric of one service: `push(t, value, limit)` per sample.
  * Works on time-aligned buckets (so it does not depend on the sampling interval), keeps a bounded
  * summary (about 1 000 buckets, whatever the run time) and reasons on the lower envelope (the lows
- * after collection), over horizons from 10 minutes to 3 days.
+ * after collection), over windows from 20 minutes to 3 days.
  */
 export class LeakDetector {
   readonly kind: LeakKind;
