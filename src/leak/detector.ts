@@ -7,9 +7,10 @@ export interface LeakDetectorOptions {
   /** What the values are: descriptor counts (`fds`, the default) or bytes of memory (`rss`). */
   kind?: LeakKind;
   /**
-   * Time scale of benign transients (warm-ups, ramps, first sawtooth ramps), in seconds; default 90 minutes. Growth must have
-   * been watched for at least sqrt(transient × time-to-exhaustion) before it is called a leak, so an urgent
-   * leak is called sooner than a slow one, and a short warm-up never lasts long enough.
+   * Time scale of benign transients (warm-ups, ramps, a sawtooth's first rise), in seconds; default 90
+   * minutes. Growth must have been watched for at least sqrt(transient × time to exhaustion) before it is
+   * called a leak, so an urgent leak is called sooner than a slow one, and a short warm-up never lasts
+   * long enough.
    */
   transientSeconds?: number;
 }
@@ -88,7 +89,7 @@ interface HorizonState {
  * Streaming, causal leak detector for one metric of one service: `push(t, value, limit)` per sample.
  * Works on time-aligned buckets (so it does not depend on the sampling interval), keeps a bounded
  * summary (about 1 000 buckets, whatever the run time) and reasons on the lower envelope (the lows
- * after collection), over horizons from 10 minutes to 3 days.
+ * after collection), over windows from 20 minutes to 3 days.
  */
 export class LeakDetector {
   readonly kind: LeakKind;
@@ -104,9 +105,12 @@ export class LeakDetector {
   private firstT = NaN;
   private lastT = -Infinity;
   private limit = NaN;
-  private lastValue = NaN;
   private alarmed = false;
   private alarmBaseLow = NaN;
+  private alarmPeakLow = NaN;
+  /** While the verdict is `leak`: a sample under this level means usage fell back. */
+  private dropBelow = -Infinity;
+  private readonly fine: BucketRing;
   private lastGrowthT = -Infinity;
   private current: Verdict;
 
@@ -114,6 +118,7 @@ export class LeakDetector {
     this.kind = opts.kind ?? 'fds';
     this.transient = opts.transientSeconds ?? 90 * MIN;
     const fine = new BucketRing(MIN, 200);
+    this.fine = fine;
     const mid = new BucketRing(5 * MIN, 320);
     this.memory = new BucketRing(30 * MIN, Math.ceil(MEMORY_S / (30 * MIN)) + 8);
     this.rings = [fine, mid, this.memory];
@@ -158,10 +163,12 @@ export class LeakDetector {
     if (!Number.isFinite(t) || !Number.isFinite(value) || t < this.lastT) return this.current;
     if (Number.isNaN(this.firstT)) this.firstT = t;
     this.lastT = t;
-    this.lastValue = value;
     if (Number.isFinite(limit) && limit > 0) this.limit = limit;
     for (const r of this.rings) r.add(t, value);
-    let changed = false;
+    // A sample far under a leak's lows (a collector ran, the service restarted) ends it at once,
+    // without waiting for the long windows' next re-fit.
+    const dropped = value < this.dropBelow;
+    let changed = dropped;
     for (const hs of this.horizons) {
       const end = Math.floor(t / hs.block) * hs.block;
       if (end === hs.end) continue;
@@ -169,7 +176,7 @@ export class LeakDetector {
       this.evaluate(hs, t);
       changed = true;
     }
-    if (changed) this.current = this.decide(t);
+    if (changed) this.current = this.decide(t, dropped);
     return this.current;
   }
 
@@ -281,20 +288,36 @@ export class LeakDetector {
     if (h * h < this.transient * left) hs.why = 'early';
   }
 
-  private decide(now: number): Verdict {
+  private decide(now: number, dropped = false): Verdict {
+    this.dropBelow = -Infinity;
     let leak: HorizonState | undefined;
     let growing: HorizonState | undefined;
-    let longest: HorizonState | undefined;
+    /** The longest window up to 6 hours: the recent rate shown when nothing grows. */
+    let recent: HorizonState | undefined;
     for (const hs of this.horizons) {
       if (!hs.valid) continue;
-      longest = hs;
-      if (hs.why === 'leak' && this.corroborated(hs)) leak = hs;
+      if (hs.h <= 6 * HOUR || !recent) recent = hs;
+      if (hs.why === 'leak' && !dropped && this.corroborated(hs) && !this.fellBack(hs, now)) leak = hs;
       else if (
         hs.why !== 'flat' &&
         hs.h >= 30 * MIN &&
         (hs.why === 'slowing' || hs.eta - now < GROWING_WITHIN_S)
       ) {
         growing = hs;
+      }
+    }
+    // Growth seen by a long window only, while a shorter one (2 h or more) has all but stopped, is over.
+    if (growing) {
+      for (const hs of this.horizons) {
+        if (
+          hs.valid &&
+          hs.span >= 2 * HOUR &&
+          hs.span <= growing.span / 2 &&
+          !(hs.slope > growing.slope / 4)
+        ) {
+          growing = undefined;
+          break;
+        }
       }
     }
     if (leak || growing) this.lastGrowthT = now;
@@ -308,10 +331,14 @@ export class LeakDetector {
           break;
         }
       }
-      // The proving window is the longest: it has seen the widest swings (a whole day's cycle, maybe).
+      // The proving window is the recent: it has seen the widest swings (a whole day's cycle, maybe).
       const peak = Math.max(pace.lowEnd + pace.band, leak.lowEnd + leak.band);
       if (peak > pace.lowEnd + pace.band) this.project(pace, peak - pace.lowEnd);
-      if (!this.alarmed) this.alarmBaseLow = leak.startLow;
+      if (!this.alarmed) {
+        this.alarmBaseLow = leak.startLow;
+        this.alarmPeakLow = leak.lowEnd;
+      }
+      this.dropBelow = leak.lowEnd - (leak.slope * leak.span) / 2;
       this.alarmed = true;
       return {
         verdict: 'leak',
@@ -326,8 +353,16 @@ export class LeakDetector {
       };
     }
     if (this.alarmed) {
-      const freed = this.lastValue < this.alarmBaseLow;
+      // Released when usage falls back by half of what the leak added (a restart, a fix, a collector).
+      const minute = Math.floor(now / MIN) * MIN;
+      let freed = dropped;
+      if (this.fine.range(minute - MIN, minute, this.pair)) {
+        const low = this.pair[0];
+        this.alarmPeakLow = Math.max(this.alarmPeakLow, low);
+        freed ||= low < this.alarmBaseLow + (this.alarmPeakLow - this.alarmBaseLow) / 2;
+      }
       if (!freed && now - this.lastGrowthT < RELEASE_S) {
+        this.dropBelow = this.alarmBaseLow + (this.alarmPeakLow - this.alarmBaseLow) / 2;
         const prev = this.current;
         return {
           ...prev,
@@ -353,18 +388,30 @@ export class LeakDetector {
         `${formatRate(this.kind, growing.slope * HOUR)} for ${formatSpan(growing.span)}, ${words[growing.why]}`,
       );
     }
-    if (!longest) {
+    if (!recent) {
       return this.verdict('ok', null, `learning (${formatSpan(now - this.firstT)} of samples)`);
     }
-    return this.verdict('ok', longest.slope * HOUR, `no steady growth over ${formatSpan(longest.span)}`);
+    return this.verdict('ok', recent.slope * HOUR, `no steady growth over ${formatSpan(recent.span)}`);
   }
 
   /** Predicted exhaustion: when the lows plus the widest excursion seen above them meet the limit. */
   private project(hs: HorizonState, band: number): void {
+    if (!(this.limit > 0)) {
+      // No known limit: growth can be watched, never timed.
+      hs.eta = hs.etaLow = hs.etaHigh = Infinity;
+      return;
+    }
     const headroom = this.limit - (hs.lowEnd + band);
     hs.eta = headroom > 0 ? hs.end + headroom / hs.slope : hs.end;
     hs.etaLow = headroom > 0 ? hs.end + headroom / hs.slopeHigh : hs.end;
     hs.etaHigh = headroom <= 0 ? hs.end : hs.slopeLow > 0 ? hs.end + headroom / hs.slopeLow : Infinity;
+  }
+
+  /** Long windows are re-fitted once per block; a drop since (a collector ran, a restart) ends them at once. */
+  private fellBack(hs: HorizonState, now: number): boolean {
+    const minute = Math.floor(now / MIN) * MIN;
+    if (!this.fine.range(minute - MIN, minute, this.pair)) return false;
+    return this.pair[0] < hs.lowEnd - (hs.slope * hs.span) / 2;
   }
 
   /**

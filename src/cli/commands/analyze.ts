@@ -11,7 +11,7 @@ function summary(r: ReplayResult) {
   return {
     verdict: r.final.verdict,
     first_alarm_t: r.first_alarm_t,
-    eta_t_at_alarm: r.eta_t_at_alarm,
+    eta_t_at_alarm: r.eta_t_at_alarm === null ? null : Math.round(r.eta_t_at_alarm),
     slope_per_hour: r.final.slope_per_hour,
   };
 }
