@@ -7,7 +7,9 @@ import {
   mkdirSync,
   openSync,
   readSync,
+  readdirSync,
   renameSync,
+  statfs,
   statSync,
   unlinkSync,
   write,
@@ -18,7 +20,7 @@ import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { countNewlines } from './line-framer.js';
-import { GZ_TMP_PREFIX } from './paths.js';
+import { GZ_TMP_PREFIX, parseRotatedName } from './paths.js';
 
 /** Marker written where lines were dropped because the disk was full. */
 export function droppedMarker(n: number): string {
@@ -57,6 +59,11 @@ export interface RotatingFileOptions {
   compress: boolean;
   /** How often writing is retried after a full disk (ms, default 1000). */
   retryMs?: number;
+  /**
+   * Free bytes the file system must have before writing resumes after a full disk (default 1 MiB),
+   * so that a few freed bytes do not make capture flap between full and recovered.
+   */
+  recoverFreeBytes?: number;
   hooks?: RotatingFileHooks;
 }
 
@@ -97,10 +104,7 @@ export class RotatingFile {
 
   /** Opens (creating if needed) the active file for appending. */
   open(): void {
-    mkdirSync(dirname(this.opts.path), { recursive: true });
-    this.fd = openSync(this.opts.path, 'a', 0o644);
-    this.fileSize = fstatSync(this.fd).size;
-    this.lastLineEnd = this.fileSize;
+    this.openActive();
     this.projSize = this.fileSize;
     this.projAtLineStart = true;
     if (this.fileSize > 0) {
@@ -114,6 +118,14 @@ export class RotatingFile {
         closeSync(rfd);
       }
     }
+  }
+
+  /** Opens the active file; the queue's projections are left alone (items may already wait for it). */
+  private openActive(): void {
+    mkdirSync(dirname(this.opts.path), { recursive: true });
+    this.fd = openSync(this.opts.path, 'a', 0o644);
+    this.fileSize = fstatSync(this.fd).size;
+    this.lastLineEnd = this.fileSize;
   }
 
   /** True while writes fail and lines are being dropped. */
@@ -331,6 +343,17 @@ export class RotatingFile {
 
   private retry(): void {
     if (this.closed) return;
+    statfs(dirname(this.opts.path), (err, st) => {
+      if (this.closed) return;
+      if (!err && st.bavail * st.bsize < (this.opts.recoverFreeBytes ?? 1024 * 1024)) {
+        this.scheduleRetry();
+        return;
+      }
+      this.retryWrite();
+    });
+  }
+
+  private retryWrite(): void {
     try {
       if (this.fd === null) this.open();
     } catch {
@@ -385,15 +408,22 @@ export class RotatingFile {
     this.fd = null;
     const keep = this.opts.keep;
     try {
-      for (let k = keep; k >= 1; k--) {
-        for (const gz of [false, true]) {
-          const src = this.rotated(k, gz);
-          try {
-            if (k === keep) unlinkSync(src);
-            else renameSync(src, this.rotated(k + 1, gz));
-          } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-          }
+      // Shift only the files that exist (one readdir), highest index first, so that a large
+      // `keep` costs nothing.
+      const name = basename(this.opts.path);
+      const present: { k: number; gz: boolean }[] = [];
+      for (const n of readdirSync(dirname(this.opts.path))) {
+        const r = parseRotatedName(n);
+        if (r && `${r.stream}.log` === name) present.push({ k: r.index, gz: r.gz });
+      }
+      present.sort((a, b) => b.k - a.k);
+      for (const { k, gz } of present) {
+        const src = this.rotated(k, gz);
+        try {
+          if (k >= keep) unlinkSync(src);
+          else renameSync(src, this.rotated(k + 1, gz));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         }
       }
       for (const j of this.jobs) j.index++;
@@ -402,7 +432,7 @@ export class RotatingFile {
       this.stats.rotations++;
       this.fileSize = 0;
       this.lastLineEnd = 0;
-      this.open();
+      this.openActive();
     } catch (err) {
       this.fail(err as NodeJS.ErrnoException, []);
       return;

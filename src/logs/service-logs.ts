@@ -43,6 +43,8 @@ export interface ServiceLogsOptions {
   budget?: GlobalBudget;
   /** How often writing is retried after a full disk (ms, default 1000). */
   diskRetryMs?: number;
+  /** Free bytes needed before writing resumes after a full disk (default 1 MiB). */
+  diskRecoverFreeBytes?: number;
 }
 
 interface StreamState {
@@ -89,6 +91,7 @@ export class ServiceLogs extends EventEmitter {
         keep: this.options.keep,
         compress: this.options.compress,
         retryMs: opts.diskRetryMs,
+        recoverFreeBytes: opts.diskRecoverFreeBytes,
         hooks: {
           onFull: (err) => this.setFull(name, true, { code: err.code ?? 'EIO' }),
           onRecovered: (dropped) => {

@@ -1,6 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ServiceLogs } from '../../../src/logs/service-logs.js';
 import {
   NUMBERED,
@@ -51,6 +52,11 @@ for (const compress of [false, true]) {
     assert.deepEqual(other, []);
     assert.equal(seqs.length, lines);
     assert.deepEqual(sequenceProblems(seqs), []);
+    if (!compress)
+      for (const n of readdirSync(logs.dir)) {
+        const size = statSync(join(logs.dir, n)).size;
+        assert.ok(size <= 200_000, `${n} has ${size} bytes, more than max_size`);
+      }
     if (compress) {
       const gz = readdirSync(logs.dir).filter((n) => n.endsWith('.gz'));
       assert.ok(gz.length >= 20, `only ${gz.length} compressed files`);
