@@ -54,7 +54,7 @@ class StreamFollower {
   }
 
   async poll(): Promise<void> {
-    let cur: number | null = null;
+    let cur: number | null;
     try {
       cur = (await stat(this.path)).ino;
     } catch {

@@ -1,4 +1,10 @@
-export { ServiceLogs, GAP_MARKER, type LineEvent, type LogStats, type ServiceLogsOptions } from './service-logs.js';
+export {
+  ServiceLogs,
+  GAP_MARKER,
+  type LineEvent,
+  type LogStats,
+  type ServiceLogsOptions,
+} from './service-logs.js';
 export { GlobalBudget } from './global-budget.js';
 export { readLogs, type ReadLogsOptions } from './read-logs.js';
 export { followLogs, type FollowLogsOptions, type LogFollower } from './follow-logs.js';

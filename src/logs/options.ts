@@ -27,6 +27,7 @@ export const DEFAULT_LOG_OPTIONS: LogOptions = {
 /** Fills missing fields with the defaults. */
 export function resolveLogOptions(partial: Partial<LogOptions> = {}): LogOptions {
   const o: LogOptions = { ...DEFAULT_LOG_OPTIONS };
-  for (const [k, v] of Object.entries(partial)) if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(partial))
+    if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
   return o;
 }

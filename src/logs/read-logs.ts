@@ -71,7 +71,12 @@ async function fileLines(f: OpenedFile): Promise<string[]> {
 }
 
 /** The matching lines of one stream, oldest first (at most the last n when n is given). */
-async function readStream(home: string, service: string, stream: StreamName, o: ReadLogsOptions): Promise<LogLine[]> {
+async function readStream(
+  home: string,
+  service: string,
+  stream: StreamName,
+  o: ReadLogsOptions,
+): Promise<LogLine[]> {
   const files = await openStreamFiles(home, service, stream);
   const chunks: LogLine[][] = [];
   let count = 0;
@@ -106,7 +111,11 @@ async function readStream(home: string, service: string, stream: StreamName, o: 
  * of stdout comes first, then all of stderr. `since` without timestamps is only as fine as whole
  * files (a file modified after `since` is returned entire).
  */
-export async function readLogs(home: string, service: string, opts: ReadLogsOptions = {}): Promise<LogLine[]> {
+export async function readLogs(
+  home: string,
+  service: string,
+  opts: ReadLogsOptions = {},
+): Promise<LogLine[]> {
   const streams = opts.streams ?? [...STREAMS];
   const per = await Promise.all(streams.map((s) => readStream(home, service, s, opts)));
   let merged: LogLine[];

@@ -34,7 +34,14 @@ export function listLogFiles(dir: string): LogFileEntry[] {
     const r = parseRotatedName(name);
     if (r) out.push({ path, index: r.index, stream: r.stream, gz: r.gz, size: st.size, mtimeMs: st.mtimeMs });
     else if (name === 'out.log' || name === 'err.log')
-      out.push({ path, index: null, stream: name === 'out.log' ? 'out' : 'err', gz: false, size: st.size, mtimeMs: st.mtimeMs });
+      out.push({
+        path,
+        index: null,
+        stream: name === 'out.log' ? 'out' : 'err',
+        gz: false,
+        size: st.size,
+        mtimeMs: st.mtimeMs,
+      });
     else if (name.startsWith(GZ_TMP_PREFIX))
       out.push({ path, index: null, stream: null, gz: true, size: st.size, mtimeMs: st.mtimeMs });
   }

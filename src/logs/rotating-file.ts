@@ -450,12 +450,15 @@ export class RotatingFile {
       return;
     }
     const ino = fstatSync(fd).ino;
-    const tmp = join(dirname(this.opts.path), `${GZ_TMP_PREFIX}${basename(this.opts.path)}-${process.pid}-${++this.jobSeq}`);
+    const tmp = join(
+      dirname(this.opts.path),
+      `${GZ_TMP_PREFIX}${basename(this.opts.path)}-${process.pid}-${++this.jobSeq}`,
+    );
     const job: CompressJob = { index, ino, done: Promise.resolve() };
     job.done = pipeline(createReadStream('', { fd }), createGzip(), createWriteStream(tmp))
       .then(() => {
         const plain = this.rotated(job.index, false);
-        let same = false;
+        let same: boolean;
         try {
           same = statSync(plain).ino === ino && job.index <= this.opts.keep;
         } catch {

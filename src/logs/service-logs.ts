@@ -11,7 +11,8 @@ import { RotatingFile } from './rotating-file.js';
 import { TailRing } from './tail-ring.js';
 
 /** Written into the log where a restarted daemon resumed reading a still-running service. */
-export const GAP_MARKER = '--- vigil: daemon restarted; up to one read (64 KiB) of output may be missing here ---';
+export const GAP_MARKER =
+  '--- vigil: daemon restarted; up to one read (64 KiB) of output may be missing here ---';
 
 /** Bytes of each stream kept in memory for lastLines(). */
 const TAIL_BYTES = 128 * 1024;

@@ -15,7 +15,8 @@ export class TailRing {
   add(parts: Buffer[]): void {
     if (parts.length === 0) return;
     // One copy per run: small slices must not pin the large read buffers they come from.
-    const b = parts.length === 1 && (parts[0] as Buffer).length >= 8192 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    const b =
+      parts.length === 1 && (parts[0] as Buffer).length >= 8192 ? (parts[0] as Buffer) : Buffer.concat(parts);
     if (b.length === 0) return;
     this.parts.push(b);
     this.bytes += b.length;

@@ -39,7 +39,11 @@ test('200 MiB written under a 20 MiB budget leaves at most budget + one max_size
   const home = tempHome();
   homes.push(home);
   const maxSize = 1 * MiB;
-  const logs = new ServiceLogs({ home, service: 'big', options: { max_size: maxSize, keep: 10_000, budget: 20 * MiB } });
+  const logs = new ServiceLogs({
+    home,
+    service: 'big',
+    options: { max_size: maxSize, keep: 10_000, budget: 20 * MiB },
+  });
   const width = 4096;
   const count = (200 * MiB) / width; // 51200 lines of 4 KiB
   spawnCaptured(logs, 'python3', [NUMBERED, String(count), String(width), '256']);

@@ -17,7 +17,12 @@ export function tempHome(): string {
 const children = new Set<ChildProcess>();
 
 /** Spawns `cmd args` with its stdout/stderr captured by `logs`, the way the daemon does. */
-export function spawnCaptured(logs: ServiceLogs, cmd: string, args: string[], detached = false): ChildProcess {
+export function spawnCaptured(
+  logs: ServiceLogs,
+  cmd: string,
+  args: string[],
+  detached = false,
+): ChildProcess {
   const fds = logs.prepareSpawn();
   let child: ChildProcess;
   try {

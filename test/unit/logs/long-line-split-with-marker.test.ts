@@ -17,7 +17,8 @@ function unsplit(lines: string[]): string[] {
   for (const l of lines) {
     const piece = joining ? l.slice(CONT_PREFIX.length) : l;
     if (joining) assert.ok(l.startsWith(CONT_PREFIX), `continuation without its prefix: ${l.slice(0, 40)}`);
-    if (joining) out[out.length - 1] += piece.endsWith(SPLIT_SUFFIX) ? piece.slice(0, -SPLIT_SUFFIX.length) : piece;
+    if (joining)
+      out[out.length - 1] += piece.endsWith(SPLIT_SUFFIX) ? piece.slice(0, -SPLIT_SUFFIX.length) : piece;
     else out.push(piece.endsWith(SPLIT_SUFFIX) ? piece.slice(0, -SPLIT_SUFFIX.length) : piece);
     joining = l.endsWith(SPLIT_SUFFIX);
   }
@@ -40,7 +41,8 @@ test('a 200 KiB line from a child is split with visible markers, nothing dropped
   const long = Array.from({ length: 200000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
   assert.equal(lines.length, 2 + 4, 'a 200000-byte line makes 4 pieces of at most 65536 bytes');
   assert.ok(lines[1]?.endsWith(SPLIT_SUFFIX));
-  for (const l of lines) assert.ok(Buffer.byteLength(l) <= 64 * 1024 + CONT_PREFIX.length + SPLIT_SUFFIX.length);
+  for (const l of lines)
+    assert.ok(Buffer.byteLength(l) <= 64 * 1024 + CONT_PREFIX.length + SPLIT_SUFFIX.length);
   assert.deepEqual(unsplit(lines), ['before', long, 'after']);
 });
 

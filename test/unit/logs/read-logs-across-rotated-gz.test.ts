@@ -35,7 +35,10 @@ after(() => {
 test('fixture really spans gzipped rotated files of both streams', () => {
   const names = readdirSync(`${home}/logs/r`);
   assert.ok(names.filter((n) => /^out\.log\.\d+\.gz$/.test(n)).length >= 5, names.join(' '));
-  assert.ok(names.some((n) => /^err\.log\.\d+\.gz$/.test(n)), names.join(' '));
+  assert.ok(
+    names.some((n) => /^err\.log\.\d+\.gz$/.test(n)),
+    names.join(' '),
+  );
 });
 
 test('readLogs --out returns every stdout line in order across .gz files', async () => {

@@ -25,14 +25,22 @@ for (const compress of [false, true]) {
   test(`fast writer through 20+ rotations keeps every line once, in order${compress ? ' (gzip)' : ''}`, async () => {
     const home = tempHome();
     homes.push(home);
-    const logs = new ServiceLogs({ home, service: 'fast', options: { max_size: 200_000, keep: 1000, compress } });
+    const logs = new ServiceLogs({
+      home,
+      service: 'fast',
+      options: { max_size: 200_000, keep: 1000, compress },
+    });
     const lines = 60_000; // 6 MB: about 30 rotations
     const child = spawnCaptured(logs, 'python3', [NUMBERED, String(lines)]);
     // Watch our own fds while it runs: only the two active files may be open, never a rotated one.
     const bad: string[] = [];
     const watch = setInterval(() => {
       for (const t of openFdTargets())
-        if (t.startsWith(logs.dir) && !/\/(out|err)\.log$/.test(t) && !(compress && /(\.log\.\d+|\/\.gz-tmp-[^/]*)$/.test(t)))
+        if (
+          t.startsWith(logs.dir) &&
+          !/\/(out|err)\.log$/.test(t) &&
+          !(compress && /(\.log\.\d+|\/\.gz-tmp-[^/]*)$/.test(t))
+        )
           bad.push(t);
         else if (t.includes('(deleted)')) bad.push(t);
     }, 2);
