@@ -14,6 +14,9 @@ import { TailRing } from './tail-ring.js';
 export const GAP_MARKER =
   '--- vigil: daemon restarted; up to one read (64 KiB) of output may be missing here ---';
 
+/** Length of the ISO timestamp prefix with its space. */
+const STAMP_LENGTH = '2026-01-01T00:00:00.000Z '.length;
+
 /** Bytes of each stream kept in memory for lastLines(). */
 const TAIL_BYTES = 128 * 1024;
 
@@ -272,7 +275,9 @@ export class ServiceLogs extends EventEmitter {
       const text = Buffer.concat(parts).toString('utf8');
       const lines = text.split('\n');
       lines.pop();
-      for (const line of lines) this.emit('line', { service: this.service, stream: s.name, text: line, t });
+      const skip = this.options.timestamps ? STAMP_LENGTH : 0; // the event carries the time as t
+      for (const line of lines)
+        this.emit('line', { service: this.service, stream: s.name, text: skip ? line.slice(skip) : line, t });
     }
   }
 

@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlobalBudget } from '../../../src/logs/global-budget.js';
 import { ServiceLogs } from '../../../src/logs/service-logs.js';
@@ -89,4 +89,33 @@ test('global budget deletes the oldest rotated file across services first', asyn
   const aSeqs = parseNumbered(storedLines(a.dir, 'out'), 1024).seqs;
   assert.ok(aSeqs.length < (2 * MiB) / 1024 && aSeqs[0] !== 0);
   assert.equal(aSeqs[aSeqs.length - 1], (2 * MiB) / 1024 - 1);
+});
+
+test('keep bounds the rotated files per stream; max_age deletes rotated files older than it', async () => {
+  const home = tempHome();
+  homes.push(home);
+  const logs = new ServiceLogs({ home, service: 'k', options: { max_size: 64 * 1024, keep: 3 } });
+  spawnCaptured(logs, 'python3', [NUMBERED, '10000']); // 1 MB: 15 rotations
+  assert.equal(await logs.waitDrained(20_000), true);
+  await logs.close();
+  assert.deepEqual(readdirSync(logs.dir).sort(), [
+    'err.log',
+    'out.log',
+    'out.log.1',
+    'out.log.2',
+    'out.log.3',
+  ]);
+  const { seqs } = parseNumbered(storedLines(logs.dir, 'out'));
+  assert.equal(seqs[seqs.length - 1], 9999);
+  assert.deepEqual(sequenceProblems(seqs, seqs[0]), []);
+  // Age: .2 and .3 made two hours old; a service opened with max_age of one hour removes them.
+  const old = (Date.now() - 2 * 3600_000) / 1000;
+  for (const n of ['out.log.2', 'out.log.3']) utimesSync(join(logs.dir, n), old, old);
+  const aged = new ServiceLogs({
+    home,
+    service: 'k',
+    options: { max_size: 64 * 1024, keep: 3, max_age: 3600_000 },
+  });
+  await aged.close();
+  assert.deepEqual(readdirSync(logs.dir).sort(), ['err.log', 'out.log', 'out.log.1']);
 });

@@ -1,5 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { ServiceLogs } from '../../../src/logs/service-logs.js';
 import {
   NUMBERED,
@@ -43,4 +44,23 @@ test('last lines of a child that exits right after writing them: all present aft
     storedLines(logs.dir, 'err'),
     Array.from({ length: 20 }, (_, i) => `err-last-${i}`),
   );
+});
+
+test('another child spawned while the FIFO write ends are open does not inherit them (EOF still comes)', async () => {
+  const home = tempHome();
+  homes.push(home);
+  const logs = new ServiceLogs({ home, service: 'a', options: {} });
+  const fds = logs.prepareSpawn();
+  // An unrelated long-lived child spawned between prepareSpawn and afterSpawn of service a.
+  const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+  const child = spawn('sh', ['-c', 'echo done'], { stdio: ['ignore', fds.stdout, fds.stderr] });
+  logs.afterSpawn();
+  try {
+    assert.equal(await logs.waitDrained(3000), true, 'EOF never came: the FIFO leaked into another process');
+    assert.deepEqual(logs.lastLines('out', 5), ['done']);
+  } finally {
+    other.kill('SIGKILL');
+    child.kill('SIGKILL');
+    await logs.close();
+  }
 });
