@@ -2,6 +2,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fixture } from '../../helpers/paths.js';
 import { GAP_MARKER, ServiceLogs } from '../../../src/logs/service-logs.js';
 import {
@@ -15,6 +17,7 @@ import {
   spawnCaptured,
   storedLines,
   tempHome,
+  waitFor,
 } from './helpers.js';
 
 const homes: string[] = [];
@@ -45,7 +48,9 @@ test('daemon killed with SIGKILL: service keeps its pid, at most one read lost, 
   const childPid = Number(first.toString().trim());
   pids.push(childPid);
   assert.ok(childPid > 0);
-  await sleep(400);
+  // Kill it once it has really been capturing (start-up is slow on a loaded machine).
+  const out = join(home, 'logs', 'svc', 'out.log');
+  await waitFor(() => existsSync(out) && statSync(out).size > 200_000, 20_000, 'the first daemon to capture');
   daemon.kill('SIGKILL');
   await once(daemon, 'exit');
   // Nobody reads now: the child fills the FIFO's buffer and waits, it is not killed.
@@ -54,7 +59,7 @@ test('daemon killed with SIGKILL: service keeps its pid, at most one read lost, 
 
   const logs = new ServiceLogs({ home, service: 'svc', options: { max_size: 1 << 20, keep: 50 } });
   logs.attach({ gap: true });
-  await sleep(400);
+  await waitFor(() => logs.stats().lines > 2000, 20_000, 'capture to resume');
   assert.ok(alive(childPid), 'service died after the daemon came back');
   process.kill(childPid, 'SIGKILL');
   assert.equal(await logs.waitDrained(5000), true);
@@ -84,13 +89,13 @@ test('handover without a crash (close, then attach without gap) loses nothing, n
   const logs1 = new ServiceLogs({ home, service: 'svc', options: opts });
   // Odd batch sizes so that reads often end in the middle of a line.
   const child = spawnCaptured(logs1, 'python3', [NUMBERED, '-1', '100', '37', '0.001'], true);
-  await sleep(300);
+  await waitFor(() => logs1.stats().lines > 2000, 20_000, 'capture to start');
   await logs1.close();
   await sleep(200);
   assert.ok(alive(child.pid as number));
   const logs2 = new ServiceLogs({ home, service: 'svc', options: opts });
   logs2.attach({ gap: false });
-  await sleep(300);
+  await waitFor(() => logs2.stats().lines > 2000, 20_000, 'capture to resume');
   assert.ok(alive(child.pid as number));
   child.kill('SIGTERM');
   assert.equal(await logs2.waitDrained(5000), true);
