@@ -22,7 +22,6 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ServiceLogs } from '../src/logs/index.js';
 
 const LINE = 100;
 
@@ -40,20 +39,13 @@ export function writerCommand(lines: number): [string, string[]] {
   ];
 }
 
-/** CPU time (s) and resident memory (bytes) of a process, from /proc. */
-function procSample(pid: number): { cpu_s: number; rss: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(f[11]) + Number(f[12]); // utime + stime
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return { cpu_s: ticks / 100, rss: rssKb * 1024 };
-}
-
 /** What one contender produced: where the lines ended up, and the capturing process's cost. */
 export interface ContenderRun {
   wall_s: number;
   /** Files holding the output, oldest first. */
   files: string[];
+  /** CPU time (user + system, s) of the writer child itself. */
+  child_cpu_s?: number | undefined;
   /** The capturing process (daemon), when there is one. */
   capturer?: { cpu_s: number; rss_start: number; rss_peak: number; rss_end: number };
 }
@@ -69,40 +61,45 @@ export const directToFile: Contender = {
   name: 'direct > file',
   async run(lines, dir) {
     const path = join(dir, 'direct.out');
+    const rusage = join(dir, 'child.rusage');
     const fd = openSync(path, 'w');
     const [cmd, args] = writerCommand(lines);
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['ignore', fd, 'inherit'] });
+    const child = spawn(cmd, args, {
+      stdio: ['ignore', fd, 'inherit'],
+      env: { ...process.env, NUMBERED_RUSAGE: rusage },
+    });
     closeSync(fd);
     await once(child, 'exit');
     const wall_s = Number(process.hrtime.bigint() - t0) / 1e9;
-    return { wall_s, files: [path] };
+    return { wall_s, files: [path], child_cpu_s: readRusage(rusage) };
   },
 };
 
-/** Through ServiceLogs in this process (the daemon's code path): FIFO, socket reader, rotation. */
+/** Through ServiceLogs in a separate Node process (as in the daemon): FIFO, socket reader, rotation. */
 export const viaServiceLogs: Contender = {
   name: 'vigil ServiceLogs',
   async run(lines, dir) {
-    // Files of 100 MiB, enough kept that nothing is deleted and every line can be checked.
-    const logs = new ServiceLogs({
-      home: dir,
-      service: 'bench',
-      options: { max_size: 100 * 1024 * 1024, keep: 50 },
-    });
-    const before = procSample(process.pid);
-    let peak = before.rss;
-    const sampler = setInterval(() => (peak = Math.max(peak, procSample(process.pid).rss)), 50);
+    const rusage = join(dir, 'child.rusage');
     const [cmd, args] = writerCommand(lines);
-    const t0 = process.hrtime.bigint();
-    const fds = logs.prepareSpawn();
-    spawn(cmd, args, { stdio: ['ignore', fds.stdout, fds.stderr] });
-    logs.afterSpawn();
-    if (!(await logs.waitDrained(600_000))) throw new Error('ServiceLogs did not drain');
-    const wall_s = Number(process.hrtime.bigint() - t0) / 1e9;
-    clearInterval(sampler);
-    const after = procSample(process.pid);
-    await logs.close();
+    const script = join(repoRoot(), 'bench', 'logs-capture.ts');
+    const p = spawn(process.execPath, ['--import', 'tsx', script, dir, String(lines), rusage, cmd, ...args], {
+      cwd: repoRoot(),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const [code] = (await once(p, 'exit')) as [number | null];
+    if (code !== 0) throw new Error(`capture process exited with ${code}`);
+    const r = JSON.parse(out.trim().split('\n').pop() as string) as {
+      drained: boolean;
+      wall_s: number;
+      cpu_s: number;
+      rss_start: number;
+      rss_peak: number;
+      rss_end: number;
+    };
+    if (!r.drained) throw new Error('ServiceLogs did not drain');
     const logDir = join(dir, 'logs', 'bench');
     const rotated = readdirSync(logDir)
       .map((n) => /^out\.log\.(\d+)$/.exec(n))
@@ -110,17 +107,22 @@ export const viaServiceLogs: Contender = {
       .sort((a, b) => Number(b[1]) - Number(a[1]))
       .map((m) => join(logDir, m[0]));
     return {
-      wall_s,
+      wall_s: r.wall_s,
       files: [...rotated, join(logDir, 'out.log')],
-      capturer: {
-        cpu_s: after.cpu_s - before.cpu_s,
-        rss_start: before.rss,
-        rss_peak: Math.max(peak, after.rss),
-        rss_end: after.rss,
-      },
+      child_cpu_s: readRusage(rusage),
+      capturer: { cpu_s: r.cpu_s, rss_start: r.rss_start, rss_peak: r.rss_peak, rss_end: r.rss_end },
     };
   },
 };
+
+function readRusage(path: string): number | undefined {
+  try {
+    const [u, s] = readFileSync(path, 'utf8').trim().split(' ').map(Number);
+    return (u as number) + (s as number);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Checks numbered lines: each exactly 100 bytes, numbers 0…n-1 in order; also sums them. */
 export async function verifyNumbered(
@@ -164,6 +166,7 @@ export interface BenchRow {
   lines: number;
   intact: boolean;
   problem?: string;
+  child_cpu_s?: number;
   cpu_s?: number;
   rss_start_mb?: number;
   rss_peak_mb?: number;
@@ -193,6 +196,7 @@ export async function benchLogs(
           lines: v.lines,
           intact: v.intact,
           ...(v.problem ? { problem: v.problem } : {}),
+          ...(r.child_cpu_s !== undefined ? { child_cpu_s: r.child_cpu_s } : {}),
           ...(r.capturer
             ? {
                 cpu_s: r.capturer.cpu_s,
@@ -222,10 +226,10 @@ function median(xs: number[]): number {
 export function formatBench(rows: BenchRow[]): string {
   const f = (x: number | undefined, d = 1): string => (x === undefined ? '-' : x.toFixed(d));
   let out =
-    '| contender | round | wall s | MB/s | lines intact | capturer CPU s | capturer RSS start/peak/end MiB |\n';
-  out += '|---|---|---|---|---|---|---|\n';
+    '| contender | round | wall s | MB/s | lines intact | writer CPU s | capturer CPU s | capturer RSS start/peak/end MiB |\n';
+  out += '|---|---|---|---|---|---|---|---|\n';
   for (const r of rows)
-    out += `| ${r.contender} | ${r.round} | ${f(r.wall_s, 2)} | ${f(r.mb_s, 0)} | ${r.intact ? `yes (${r.lines})` : `NO: ${r.problem}`} | ${f(r.cpu_s, 2)} | ${r.rss_start_mb === undefined ? '-' : `${f(r.rss_start_mb, 0)} / ${f(r.rss_peak_mb, 0)} / ${f(r.rss_end_mb, 0)}`} |\n`;
+    out += `| ${r.contender} | ${r.round} | ${f(r.wall_s, 2)} | ${f(r.mb_s, 0)} | ${r.intact ? `yes (${r.lines})` : `NO: ${r.problem}`} | ${f(r.child_cpu_s, 2)} | ${f(r.cpu_s, 2)} | ${r.rss_start_mb === undefined ? '-' : `${f(r.rss_start_mb, 0)} / ${f(r.rss_peak_mb, 0)} / ${f(r.rss_end_mb, 0)}`} |\n`;
   const names = [...new Set(rows.map((r) => r.contender))];
   const med = names.map((n) => median(rows.filter((r) => r.contender === n).map((r) => r.mb_s)));
   out +=
