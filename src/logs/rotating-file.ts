@@ -93,6 +93,7 @@ export class RotatingFile {
   private paused = false;
   private full = false;
   private pendingDropped = 0;
+  private probing = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly jobs = new Set<CompressJob>();
@@ -146,7 +147,8 @@ export class RotatingFile {
   /** Queues a run of whole lines (the concatenation of `parts`). Never throws. */
   write(parts: Buffer[]): void {
     if (parts.length === 0) return;
-    if (this.full || this.closed) {
+    // While a retry probes the disk, lines wait in the queue instead of being dropped.
+    if (this.closed || (this.full && !this.probing)) {
       this.drop(parts);
       return;
     }
@@ -361,7 +363,11 @@ export class RotatingFile {
       return;
     }
     const marker = Buffer.from(droppedMarker(this.pendingDropped));
+    this.probing = true;
+    this.projSize = this.fileSize + marker.length;
+    this.projAtLineStart = true;
     write(this.fd as number, marker, 0, marker.length, null, (err, n) => {
+      this.probing = false;
       if (err || n < marker.length) {
         if (!err && n > 0) {
           // half a marker: remove it so the file stays made of whole lines
@@ -371,12 +377,18 @@ export class RotatingFile {
             // ignore
           }
         }
+        // Still full: what arrived meanwhile is dropped too (and counted).
+        const lost = this.queue.filter((i) => i !== ROTATE) as Buffer[];
+        this.queue.length = 0;
+        this.queued = 0;
+        this.projSize = this.fileSize;
+        this.projAtLineStart = true;
+        this.drop(lost);
         this.scheduleRetry();
         return;
       }
       this.fileSize += n;
       this.lastLineEnd = this.fileSize;
-      this.projSize = this.fileSize;
       this.stats.bytes += n;
       const dropped = this.pendingDropped;
       this.pendingDropped = 0;

@@ -47,11 +47,11 @@ test(
     });
     const events: string[] = [];
     let droppedEvents = 0;
-    let recoveredCount = -1;
+    let recoveredCount = -1; // lines dropped in the first episode
     logs.on('disk-full', () => events.push('disk-full'));
     logs.on('disk-recovered', (e: { dropped: number }) => {
       events.push('disk-recovered');
-      recoveredCount = e.dropped;
+      if (recoveredCount < 0) recoveredCount = e.dropped;
     });
     logs.on('dropped', (e: { count: number }) => (droppedEvents += e.count));
     // About 1 MB/s: fills the free half in well under a second.
@@ -79,17 +79,17 @@ test(
     const { seqs, other } = parseNumbered(lines);
     const markers = other.filter((l) => /^--- vigil: \d+ lines dropped \(disk full\) ---$/.test(l));
     assert.ok(markers.length >= 1, 'no dropped-lines marker in the log');
-    assert.ok(
-      markers[0]?.includes(`${recoveredCount} lines dropped`),
-      `marker ${markers[0]} vs ${recoveredCount}`,
-    );
+    // The first marker records exactly the lines dropped in the first episode.
+    assert.equal(markers[0], `--- vigil: ${recoveredCount} lines dropped (disk full) ---`);
     // Lines stay whole even when the disk fills mid-write; only the child's last (killed) line may be cut.
     assert.ok(other.length - markers.length <= 1, `malformed: ${JSON.stringify(other.slice(0, 3))}`);
     // Nothing vanished silently: every line read is either in a file or counted as dropped
     // (unless the disk filled again at the very end and the last marker could not be written).
     const markerTotal = markers.reduce((s, m) => s + Number(/(\d+) lines/.exec(m)?.[1]), 0);
     assert.equal(seqs.length + st.dropped_lines, st.lines - (other.length - markers.length));
-    assert.ok(markerTotal <= st.dropped_lines);
+    // Every drop is in a marker, except those of a last episode that the end of the test cut short.
+    if (events[events.length - 1] === 'disk-recovered') assert.equal(markerTotal, st.dropped_lines);
+    else assert.ok(markerTotal <= st.dropped_lines);
     // Stored sequence numbers are increasing (gaps only where lines were dropped).
     for (let i = 1; i < seqs.length; i++) assert.ok((seqs[i] as number) > (seqs[i - 1] as number));
   },
