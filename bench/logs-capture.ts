@@ -1,0 +1,44 @@
+/**
+ * The capturing side of bench/logs.ts, in its own process like the daemon: captures the writer
+ * child with ServiceLogs and prints one JSON line with wall time, its own CPU time and RSS
+ * (start, peak, end) measured over the capture only.
+ * usage: node --import tsx bench/logs-capture.ts HOME LINES RUSAGE_FILE CMD ARGS...
+ */
+import { spawn } from 'node:child_process';
+import { ServiceLogs } from '../src/logs/index.js';
+
+const [home, , rusage, cmd, ...args] = process.argv.slice(2);
+// Files of 100 MiB and enough kept that nothing is deleted: every line can then be checked.
+const logs = new ServiceLogs({
+  home: home as string,
+  service: 'bench',
+  options: { max_size: 100 * 1024 * 1024, keep: 50 },
+});
+const rss0 = process.memoryUsage.rss();
+let peak = rss0;
+const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
+const cpu0 = process.cpuUsage();
+const t0 = process.hrtime.bigint();
+const fds = logs.prepareSpawn();
+spawn(cmd as string, args, {
+  stdio: ['ignore', fds.stdout, fds.stderr],
+  env: { ...process.env, NUMBERED_RUSAGE: rusage },
+});
+logs.afterSpawn();
+const drained = await logs.waitDrained(600_000);
+const wall_s = Number(process.hrtime.bigint() - t0) / 1e9;
+const cpu = process.cpuUsage(cpu0);
+clearInterval(sampler);
+const rss1 = process.memoryUsage.rss();
+await logs.close();
+process.stdout.write(
+  JSON.stringify({
+    drained,
+    wall_s,
+    cpu_s: (cpu.user + cpu.system) / 1e6,
+    rss_start: rss0,
+    rss_peak: Math.max(peak, rss1),
+    rss_end: rss1,
+    stats: logs.stats(),
+  }) + '\n',
+);

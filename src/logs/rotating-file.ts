@@ -1,0 +1,497 @@
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  statfs,
+  statSync,
+  unlinkSync,
+  write,
+  writeSync,
+  writev,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { countNewlines } from './line-framer.js';
+import { GZ_TMP_PREFIX, parseRotatedName } from './paths.js';
+
+/** Marker written where lines were dropped because the disk was full. */
+export function droppedMarker(n: number): string {
+  return `--- vigil: ${n} lines dropped (disk full) ---\n`;
+}
+
+const ROTATE = Symbol('rotate');
+type Item = Buffer | typeof ROTATE;
+
+/** Above this many queued bytes the producer is asked to pause (the child then waits on its pipe). */
+const HIGH_WATER = 8 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
+/** Most bytes handed to one writev. */
+const MAX_BATCH = 4 * 1024 * 1024;
+
+/** What a RotatingFile reports to its owner. */
+export interface RotatingFileHooks {
+  /** Writing failed (ENOSPC and the like): lines are being dropped until writing works again. */
+  onFull?(err: NodeJS.ErrnoException): void;
+  /** Writing works again; `dropped` lines were lost meanwhile (a marker line says so in the file). */
+  onRecovered?(dropped: number): void;
+  /** Lines that could not be written. */
+  onDropped?(n: number): void;
+  /** A rotation happened (retention and budgets may now delete old files). */
+  onRotated?(): void;
+  /** A compression finished (sizes changed). */
+  onCompressed?(): void;
+  /** Asks the producer to stop (true) or resume (false) reading. */
+  onPressure?(paused: boolean): void;
+}
+
+export interface RotatingFileOptions {
+  path: string;
+  maxSize: number;
+  keep: number;
+  compress: boolean;
+  /** How often writing is retried after a full disk (ms, default 1000). */
+  retryMs?: number;
+  /**
+   * Free bytes the file system must have before writing resumes after a full disk (default 1 MiB),
+   * so that a few freed bytes do not make capture flap between full and recovered.
+   */
+  recoverFreeBytes?: number;
+  hooks?: RotatingFileHooks;
+}
+
+interface CompressJob {
+  index: number;
+  ino: number;
+  done: Promise<void>;
+}
+
+/**
+ * An append-only log file rotated by size: `out.log` → `out.log.1` … `out.log.N` (`.gz` when
+ * compressed). Writes are queued in order and issued as one writev at a time on an fd this object
+ * owns; rotation is an item in the same queue, so it happens between two whole lines and loses
+ * nothing. A rotated file is never kept open (except by a running compression, which reads it once).
+ */
+export class RotatingFile {
+  private fd: number | null = null;
+  private readonly queue: Item[] = [];
+  private queued = 0;
+  /** Size the active file will have once the queue is written (reset at each queued rotation). */
+  private projSize = 0;
+  private projAtLineStart = true;
+  /** Bytes actually in the active file, and where its last complete line ends. */
+  private fileSize = 0;
+  private lastLineEnd = 0;
+  private writing = false;
+  private paused = false;
+  private full = false;
+  private pendingDropped = 0;
+  private probing = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly jobs = new Set<CompressJob>();
+  private jobSeq = 0;
+  private flushWaiters: (() => void)[] = [];
+  readonly stats = { bytes: 0, dropped_lines: 0, rotations: 0 };
+
+  constructor(private readonly opts: RotatingFileOptions) {}
+
+  /** Opens (creating if needed) the active file for appending. */
+  open(): void {
+    this.openActive();
+    this.projSize = this.fileSize;
+    this.projAtLineStart = true;
+    if (this.fileSize > 0) {
+      // A handover may have left the last line open; the next reader must know.
+      const rfd = openSync(this.opts.path, 'r');
+      try {
+        const b = Buffer.alloc(1);
+        readSync(rfd, b, 0, 1, this.fileSize - 1);
+        this.projAtLineStart = b[0] === 10;
+      } finally {
+        closeSync(rfd);
+      }
+    }
+  }
+
+  /** Opens the active file; the queue's projections are left alone (items may already wait for it). */
+  private openActive(): void {
+    mkdirSync(dirname(this.opts.path), { recursive: true });
+    this.fd = openSync(this.opts.path, 'a', 0o644);
+    this.fileSize = fstatSync(this.fd).size;
+    this.lastLineEnd = this.fileSize;
+  }
+
+  /** True while writes fail and lines are being dropped. */
+  get isFull(): boolean {
+    return this.full;
+  }
+
+  /** Bytes waiting to be written. */
+  get queuedBytes(): number {
+    return this.queued;
+  }
+
+  /** Whether the active file's last byte ends a line (false if a handover left a line open). */
+  endsWithNewline(): boolean {
+    return this.projAtLineStart;
+  }
+
+  /** Queues a run of whole lines (the concatenation of `parts`). Never throws. */
+  write(parts: Buffer[]): void {
+    if (parts.length === 0) return;
+    // While a retry probes the disk, lines wait in the queue instead of being dropped.
+    if (this.closed || (this.full && !this.probing)) {
+      this.drop(parts);
+      return;
+    }
+    for (const p of parts) if (p.length > 0) this.enqueue(p);
+    if (!this.paused && this.queued > HIGH_WATER) {
+      this.paused = true;
+      this.opts.hooks?.onPressure?.(true);
+    }
+    this.pump();
+  }
+
+  /** Resolves once everything queued so far is on disk (or dropped). */
+  flush(): Promise<void> {
+    if (this.idle()) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  /** Flushes, stops retrying, waits for compressions, and closes the file. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (this.full && this.pendingDropped > 0 && this.fd !== null) {
+      // Last attempt so that the loss is recorded in the file too; the count is in stats regardless.
+      try {
+        writeSync(this.fd, droppedMarker(this.pendingDropped));
+        this.pendingDropped = 0;
+      } catch {
+        // still full
+      }
+    }
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    await Promise.all([...this.jobs].map((j) => j.done));
+  }
+
+  private idle(): boolean {
+    return !this.writing && this.queue.length === 0;
+  }
+
+  private push(b: Buffer): void {
+    this.queue.push(b);
+    this.queued += b.length;
+    this.projSize += b.length;
+    this.projAtLineStart = b[b.length - 1] === 10;
+  }
+
+  private queueRotate(): void {
+    this.queue.push(ROTATE);
+    this.projSize = 0;
+  }
+
+  /** Queues a buffer, cutting it at line ends so that rotation falls between two lines. */
+  private enqueue(buf: Buffer): void {
+    const max = this.opts.maxSize;
+    while (buf.length > 0) {
+      if (this.projSize >= max && this.projAtLineStart) this.queueRotate();
+      const room = max - this.projSize;
+      if (buf.length <= room) {
+        this.push(buf);
+        return;
+      }
+      if (room > 0) {
+        const cut = buf.lastIndexOf(10, room - 1);
+        if (cut >= 0) {
+          this.push(buf.subarray(0, cut + 1));
+          buf = buf.subarray(cut + 1);
+          this.queueRotate();
+          continue;
+        }
+      }
+      if (this.projAtLineStart && this.projSize > 0) {
+        this.queueRotate();
+        continue;
+      }
+      // A line longer than max_size (or one already begun): it finishes in this file.
+      const nl = buf.indexOf(10);
+      if (nl < 0) {
+        this.push(buf);
+        return;
+      }
+      this.push(buf.subarray(0, nl + 1));
+      buf = buf.subarray(nl + 1);
+    }
+  }
+
+  private pump(): void {
+    while (!this.writing && this.queue.length > 0 && !this.full) {
+      if (this.queue[0] === ROTATE) {
+        this.queue.shift();
+        this.rotateNow();
+        continue;
+      }
+      const batch: Buffer[] = [];
+      let bytes = 0;
+      while (this.queue.length > 0 && (this.queue[0] as Item) !== ROTATE && bytes < MAX_BATCH) {
+        const b = this.queue.shift() as Buffer;
+        batch.push(b);
+        bytes += b.length;
+      }
+      this.writeBatch(batch, bytes);
+    }
+    this.settle();
+  }
+
+  private writeBatch(batch: Buffer[], bytes: number): void {
+    if (this.fd === null) {
+      this.fail(Object.assign(new Error('log file not open'), { code: 'EBADF' }), batch);
+      return;
+    }
+    this.writing = true;
+    const done = (err: NodeJS.ErrnoException | null, n: number): void => {
+      this.writing = false;
+      if (err) {
+        this.fail(err, batch);
+        this.pump();
+        return;
+      }
+      this.advance(batch, n);
+      this.queued -= n;
+      if (n < bytes) {
+        // Short write: put the unwritten rest back at the head of the queue.
+        let skip = n;
+        const rest: Buffer[] = [];
+        for (const b of batch) {
+          if (skip >= b.length) skip -= b.length;
+          else {
+            rest.push(skip > 0 ? b.subarray(skip) : b);
+            skip = 0;
+          }
+        }
+        this.queue.unshift(...rest);
+      }
+      this.pump();
+    };
+    if (batch.length === 1) write(this.fd, batch[0] as Buffer, 0, bytes, null, done);
+    else writev(this.fd, batch, null, done);
+  }
+
+  /** Accounts for `n` bytes of `batch` having reached the file. */
+  private advance(batch: Buffer[], n: number): void {
+    let left = n;
+    for (const b of batch) {
+      if (left <= 0) break;
+      const take = Math.min(left, b.length);
+      const nl = b.lastIndexOf(10, take - 1);
+      if (nl >= 0) this.lastLineEnd = this.fileSize + nl + 1;
+      this.fileSize += take;
+      left -= take;
+    }
+    this.stats.bytes += n;
+  }
+
+  /** A write failed: trim any partial line, drop what is queued (counted), retry later. */
+  private fail(err: NodeJS.ErrnoException, unwritten: Buffer[]): void {
+    const lost = [...unwritten, ...(this.queue.filter((i) => i !== ROTATE) as Buffer[])];
+    this.queue.length = 0;
+    this.queued = 0;
+    if (this.fd !== null && this.lastLineEnd < this.fileSize) {
+      try {
+        ftruncateSync(this.fd, this.lastLineEnd);
+        this.fileSize = this.lastLineEnd;
+      } catch {
+        // the partial line stays; the next marker line starts after it
+      }
+    }
+    this.projSize = this.fileSize;
+    this.projAtLineStart = true;
+    const wasFull = this.full;
+    this.full = true;
+    this.drop(lost);
+    if (!wasFull) this.opts.hooks?.onFull?.(err);
+    this.scheduleRetry();
+  }
+
+  private drop(parts: Buffer[]): void {
+    let n = 0;
+    for (const p of parts) n += countNewlines(p);
+    if (n === 0) return;
+    this.stats.dropped_lines += n;
+    this.pendingDropped += n;
+    this.opts.hooks?.onDropped?.(n);
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.retry();
+    }, this.opts.retryMs ?? 1000);
+    this.retryTimer.unref();
+  }
+
+  private retry(): void {
+    if (this.closed) return;
+    statfs(dirname(this.opts.path), (err, st) => {
+      if (this.closed) return;
+      if (!err && st.bavail * st.bsize < (this.opts.recoverFreeBytes ?? 1024 * 1024)) {
+        this.scheduleRetry();
+        return;
+      }
+      this.retryWrite();
+    });
+  }
+
+  private retryWrite(): void {
+    try {
+      if (this.fd === null) this.open();
+    } catch {
+      this.scheduleRetry();
+      return;
+    }
+    const marker = Buffer.from(droppedMarker(this.pendingDropped));
+    this.probing = true;
+    this.projSize = this.fileSize + marker.length;
+    this.projAtLineStart = true;
+    write(this.fd as number, marker, 0, marker.length, null, (err, n) => {
+      this.probing = false;
+      if (err || n < marker.length) {
+        if (!err && n > 0) {
+          // half a marker: remove it so the file stays made of whole lines
+          try {
+            ftruncateSync(this.fd as number, this.fileSize);
+          } catch {
+            // ignore
+          }
+        }
+        // Still full: what arrived meanwhile is dropped too (and counted).
+        const lost = this.queue.filter((i) => i !== ROTATE) as Buffer[];
+        this.queue.length = 0;
+        this.queued = 0;
+        this.projSize = this.fileSize;
+        this.projAtLineStart = true;
+        this.drop(lost);
+        this.scheduleRetry();
+        return;
+      }
+      this.fileSize += n;
+      this.lastLineEnd = this.fileSize;
+      this.stats.bytes += n;
+      const dropped = this.pendingDropped;
+      this.pendingDropped = 0;
+      this.full = false;
+      this.opts.hooks?.onRecovered?.(dropped);
+      this.pump();
+    });
+  }
+
+  private settle(): void {
+    if (this.paused && this.queued <= LOW_WATER) {
+      this.paused = false;
+      this.opts.hooks?.onPressure?.(false);
+    }
+    if (this.idle() || this.full) {
+      const w = this.flushWaiters;
+      this.flushWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  private rotated(k: number, gz: boolean): string {
+    return `${this.opts.path}.${k}${gz ? '.gz' : ''}`;
+  }
+
+  /** Closes the active file, shifts rotated files up by one, opens a fresh active file. */
+  private rotateNow(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    const keep = this.opts.keep;
+    try {
+      // Shift only the files that exist (one readdir), highest index first, so that a large
+      // `keep` costs nothing.
+      const name = basename(this.opts.path);
+      const present: { k: number; gz: boolean }[] = [];
+      for (const n of readdirSync(dirname(this.opts.path))) {
+        const r = parseRotatedName(n);
+        if (r && `${r.stream}.log` === name) present.push({ k: r.index, gz: r.gz });
+      }
+      present.sort((a, b) => b.k - a.k);
+      for (const { k, gz } of present) {
+        const src = this.rotated(k, gz);
+        try {
+          if (k >= keep) unlinkSync(src);
+          else renameSync(src, this.rotated(k + 1, gz));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+      }
+      for (const j of this.jobs) j.index++;
+      if (keep >= 1) renameSync(this.opts.path, this.rotated(1, false));
+      else unlinkSync(this.opts.path);
+      this.stats.rotations++;
+      this.fileSize = 0;
+      this.lastLineEnd = 0;
+      this.openActive();
+    } catch (err) {
+      this.fail(err as NodeJS.ErrnoException, []);
+      return;
+    }
+    if (this.opts.compress && keep >= 1) this.compress(1);
+    this.opts.hooks?.onRotated?.();
+  }
+
+  /** Gzips rotated file `index` in the background; the plain file is replaced only when done. */
+  private compress(index: number): void {
+    let fd: number;
+    try {
+      fd = openSync(this.rotated(index, false), 'r');
+    } catch {
+      return;
+    }
+    const ino = fstatSync(fd).ino;
+    const tmp = join(
+      dirname(this.opts.path),
+      `${GZ_TMP_PREFIX}${basename(this.opts.path)}-${process.pid}-${++this.jobSeq}`,
+    );
+    const job: CompressJob = { index, ino, done: Promise.resolve() };
+    job.done = pipeline(createReadStream('', { fd }), createGzip(), createWriteStream(tmp))
+      .then(() => {
+        const plain = this.rotated(job.index, false);
+        let same: boolean;
+        try {
+          same = statSync(plain).ino === ino && job.index <= this.opts.keep;
+        } catch {
+          same = false; // deleted by retention or a budget meanwhile
+        }
+        if (same) {
+          renameSync(tmp, this.rotated(job.index, true));
+          unlinkSync(plain);
+        } else unlinkSync(tmp);
+      })
+      .catch(() => {
+        try {
+          unlinkSync(tmp);
+        } catch {
+          // never created
+        }
+      })
+      .finally(() => {
+        this.jobs.delete(job);
+        this.opts.hooks?.onCompressed?.();
+      });
+    this.jobs.add(job);
+  }
+}

@@ -1,0 +1,331 @@
+import { EventEmitter, once } from 'node:events';
+import { closeSync, constants, mkdirSync, openSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { ensureFifo } from './fifo.js';
+import type { GlobalBudget } from './global-budget.js';
+import { LineFramer, countNewlines } from './line-framer.js';
+import { resolveLogOptions, type LogOptions } from './options.js';
+import { activeLogPath, fifoPath, serviceLogDir, STREAMS, type StreamName } from './paths.js';
+import { enforceAge, enforceBudget, listLogFiles, type LogFileEntry } from './retention.js';
+import { RotatingFile } from './rotating-file.js';
+import { TailRing } from './tail-ring.js';
+
+/** Written into the log where a restarted daemon resumed reading a still-running service. */
+export const GAP_MARKER =
+  '--- vigil: daemon restarted; up to one read (64 KiB) of output may be missing here ---';
+
+/** Length of the ISO timestamp prefix with its space. */
+const STAMP_LENGTH = '2026-01-01T00:00:00.000Z '.length;
+
+/** Bytes of each stream kept in memory for lastLines(). */
+const TAIL_BYTES = 128 * 1024;
+
+/** A captured line, as emitted by the 'line' event. */
+export interface LineEvent {
+  service: string;
+  stream: StreamName;
+  text: string;
+  /** Capture time (ms since the epoch). */
+  t: number;
+}
+
+/** Counters of a service's capture since this object was created. */
+export interface LogStats {
+  /** Bytes written to log files. */
+  bytes: number;
+  /** Complete lines received from the service (written or dropped). */
+  lines: number;
+  /** Lines that could not be written (full disk). */
+  dropped_lines: number;
+  rotations: number;
+}
+
+export interface ServiceLogsOptions {
+  home: string;
+  service: string;
+  options: Partial<LogOptions>;
+  budget?: GlobalBudget;
+  /** How often writing is retried after a full disk (ms, default 1000). */
+  diskRetryMs?: number;
+  /** Free bytes needed before writing resumes after a full disk (default 1 MiB). */
+  diskRecoverFreeBytes?: number;
+}
+
+interface StreamState {
+  name: StreamName;
+  fifo: string;
+  file: RotatingFile;
+  framer: LineFramer;
+  ring: TailRing;
+  socket: Socket | null;
+  wfd: number | null;
+  lines: number;
+}
+
+/**
+ * Captures one service's stdout and stderr through FIFOs into rotated log files.
+ * Events: 'line' (LineEvent; lines are only split out when someone listens), 'disk-full'
+ * ({service, stream, code}), 'disk-recovered' ({service, stream, dropped}), 'dropped'
+ * ({service, stream, count}).
+ */
+export class ServiceLogs extends EventEmitter {
+  readonly service: string;
+  readonly options: LogOptions;
+  readonly dir: string;
+  private readonly home: string;
+  private readonly budget: GlobalBudget | undefined;
+  private readonly streams: Record<StreamName, StreamState>;
+  private readonly fullStreams = new Set<StreamName>();
+  private drainWaiters: (() => void)[] = [];
+  private ageTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(opts: ServiceLogsOptions) {
+    super();
+    this.home = opts.home;
+    this.service = opts.service;
+    this.options = resolveLogOptions(opts.options);
+    this.budget = opts.budget;
+    this.dir = serviceLogDir(opts.home, opts.service);
+    mkdirSync(this.dir, { recursive: true });
+    const make = (name: StreamName): StreamState => {
+      const file = new RotatingFile({
+        path: activeLogPath(this.home, this.service, name),
+        maxSize: this.options.max_size,
+        keep: this.options.keep,
+        compress: this.options.compress,
+        retryMs: opts.diskRetryMs,
+        recoverFreeBytes: opts.diskRecoverFreeBytes,
+        hooks: {
+          onFull: (err) => this.setFull(name, true, { code: err.code ?? 'EIO' }),
+          onRecovered: (dropped) => {
+            this.streams[name].ring.addText(`--- vigil: ${dropped} lines dropped (disk full) ---\n`);
+            this.setFull(name, false, { dropped });
+          },
+          onDropped: (count) => this.emit('dropped', { service: this.service, stream: name, count }),
+          onRotated: () => this.enforceRetention(),
+          onCompressed: () => this.enforceRetention(),
+          onPressure: (paused) => {
+            const s = this.streams[name].socket;
+            if (paused) s?.pause();
+            else s?.resume();
+          },
+        },
+      });
+      file.open();
+      return {
+        name,
+        fifo: fifoPath(this.home, this.service, name),
+        file,
+        framer: new LineFramer(this.options.max_line, this.options.timestamps),
+        ring: new TailRing(TAIL_BYTES),
+        socket: null,
+        wfd: null,
+        lines: 0,
+      };
+    };
+    this.streams = { out: make('out'), err: make('err') };
+    this.budget?.register(this.dir);
+    if (this.options.max_age !== undefined) {
+      const every = Math.max(1000, Math.min(this.options.max_age / 10, 60_000));
+      this.ageTimer = setInterval(() => this.enforceRetention(), every);
+      this.ageTimer.unref();
+    }
+    this.enforceRetention();
+  }
+
+  /**
+   * Before spawning a run: makes the FIFOs, starts reading them, and returns the fds to give the
+   * child as stdout and stderr (`spawn(cmd, args, {stdio: ['ignore', stdout, stderr]})`).
+   */
+  prepareSpawn(): { stdout: number; stderr: number } {
+    for (const name of STREAMS) {
+      const s = this.streams[name];
+      ensureFifo(s.fifo);
+      // A reader still open (a descendant of the last run holds the FIFO) keeps reading: one reader only.
+      if (!s.socket) this.openReader(s);
+      if (s.wfd !== null) closeSync(s.wfd);
+      s.wfd = openSync(s.fifo, constants.O_RDWR);
+    }
+    return { stdout: this.streams.out.wfd as number, stderr: this.streams.err.wfd as number };
+  }
+
+  /** After spawn (successful or not): closes the daemon's copy of the write ends. */
+  afterSpawn(): void {
+    for (const name of STREAMS) {
+      const s = this.streams[name];
+      if (s.wfd !== null) closeSync(s.wfd);
+      s.wfd = null;
+    }
+  }
+
+  /**
+   * Recovery after a daemon restart: resumes reading the FIFOs of a still-running service. With
+   * `gap`, writes a marker line where output read by the dead daemon may be missing.
+   */
+  attach(opts: { gap: boolean } = { gap: true }): void {
+    for (const name of STREAMS) {
+      const s = this.streams[name];
+      ensureFifo(s.fifo);
+      if (opts.gap) {
+        const stamp = this.options.timestamps ? new Date().toISOString() + ' ' : '';
+        const line = `${s.file.endsWithNewline() ? '' : '\n'}${stamp}${GAP_MARKER}\n`;
+        s.file.write([Buffer.from(line)]);
+        s.ring.addText(line);
+      } else if (!s.file.endsWithNewline()) {
+        // A handover left a line open: the new reader finishes it in place.
+        s.framer = new LineFramer(this.options.max_line, this.options.timestamps, { midLine: true });
+      }
+      if (!s.socket) this.openReader(s);
+    }
+  }
+
+  /** Resolves true once both streams reached end of file (every writer of the tree gone) and all is on disk. */
+  async waitDrained(timeoutMs: number): Promise<boolean> {
+    if (!this.allEof()) {
+      let timer: NodeJS.Timeout | undefined;
+      const ok = await Promise.race([
+        new Promise<boolean>((resolve) => this.drainWaiters.push(() => resolve(true))),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      if (!ok) return false;
+    }
+    await Promise.all(STREAMS.map((n) => this.streams[n].file.flush()));
+    return true;
+  }
+
+  /** The last `n` lines of a stream (from memory: also those a full disk dropped). */
+  lastLines(stream: StreamName, n: number): string[] {
+    return this.streams[stream].ring.lastLines(n);
+  }
+
+  /** Counters summed over both streams. */
+  stats(): LogStats {
+    const st: LogStats = { bytes: 0, lines: 0, dropped_lines: 0, rotations: 0 };
+    for (const name of STREAMS) {
+      const s = this.streams[name];
+      st.bytes += s.file.stats.bytes;
+      st.lines += s.lines;
+      st.dropped_lines += s.file.stats.dropped_lines;
+      st.rotations += s.file.stats.rotations;
+    }
+    return st;
+  }
+
+  /**
+   * Stops capturing: writes what was read (a line the child has not finished is written as is, so a
+   * later attach({gap: false}) can finish it), closes readers, write ends and files.
+   * The service keeps running; its output waits in the FIFO for the next reader.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ageTimer) clearInterval(this.ageTimer);
+    for (const name of STREAMS) {
+      const s = this.streams[name];
+      if (s.wfd !== null) closeSync(s.wfd);
+      s.wfd = null;
+      const sock = s.socket;
+      if (sock) {
+        s.socket = null;
+        const closed = once(sock, 'close');
+        sock.destroy();
+        await closed;
+      }
+      const raw = s.framer.takePartialRaw(Date.now());
+      if (raw) s.file.write([raw]);
+    }
+    await Promise.all(STREAMS.map((n) => this.streams[n].file.close()));
+    this.budget?.unregister(this.dir);
+    this.flushDrainWaiters();
+  }
+
+  private openReader(s: StreamState): void {
+    const fd = openSync(s.fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const sock = new Socket({ fd, readable: true, writable: false });
+    s.socket = sock;
+    sock.on('data', (chunk: Buffer) => {
+      const t = Date.now();
+      this.deliver(s, s.framer.push(chunk, t), t);
+    });
+    const finish = (): void => {
+      if (s.socket !== sock) return;
+      s.socket = null;
+      const t = Date.now();
+      this.deliver(s, s.framer.flushPartial(t), t);
+      if (this.allEof()) this.flushDrainWaiters();
+    };
+    sock.on('end', finish);
+    sock.on('close', finish);
+    sock.on('error', () => {
+      // A read error ends this reader like EOF would; the FIFO can be attached again.
+      finish();
+    });
+  }
+
+  private deliver(s: StreamState, parts: Buffer[], t: number): void {
+    if (parts.length === 0) return;
+    let n = 0;
+    for (const p of parts) n += countNewlines(p);
+    s.lines += n;
+    s.file.write(parts);
+    s.ring.add(parts);
+    if (this.listenerCount('line') > 0) {
+      const text = Buffer.concat(parts).toString('utf8');
+      const lines = text.split('\n');
+      lines.pop();
+      const skip = this.options.timestamps ? STAMP_LENGTH : 0; // the event carries the time as t
+      for (const line of lines)
+        this.emit('line', { service: this.service, stream: s.name, text: skip ? line.slice(skip) : line, t });
+    }
+  }
+
+  private allEof(): boolean {
+    return this.streams.out.socket === null && this.streams.err.socket === null;
+  }
+
+  private flushDrainWaiters(): void {
+    const w = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const f of w) f();
+  }
+
+  private setFull(stream: StreamName, full: boolean, detail: Record<string, unknown>): void {
+    const before = this.fullStreams.size;
+    if (full) this.fullStreams.add(stream);
+    else this.fullStreams.delete(stream);
+    if (before === 0 && this.fullStreams.size > 0)
+      this.emit('disk-full', { service: this.service, stream, ...detail });
+    else if (before > 0 && this.fullStreams.size === 0)
+      this.emit('disk-recovered', { service: this.service, stream, ...detail });
+  }
+
+  /** Applies keep, max_age and the budgets; called after each rotation and compression. */
+  private enforceRetention(): void {
+    let files = listLogFiles(this.dir);
+    const gone = new Set<LogFileEntry>();
+    for (const f of files) {
+      if (f.index !== null && f.index > this.options.keep) {
+        unlinkQuiet(f.path);
+        gone.add(f);
+      }
+    }
+    if (this.options.max_age !== undefined)
+      for (const f of enforceAge(files, this.options.max_age, Date.now())) gone.add(f);
+    files = files.filter((f) => !gone.has(f));
+    if (this.options.budget !== undefined) {
+      // Room is kept for the active file to grow to max_size before the next rotation.
+      enforceBudget(files, this.options.budget - this.options.max_size);
+    }
+    this.budget?.enforce();
+  }
+}
+
+function unlinkQuiet(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // gone already
+  }
+}
