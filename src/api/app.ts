@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Daemon } from '../daemon/daemon.js';
 import { VigilError } from '../errors.js';
@@ -149,6 +150,52 @@ export function createApp(daemon: Daemon, port: () => number, extraHosts: string
       );
     const since = q.data.since ?? Date.now() - 3600_000;
     return c.json(daemon.historyOf(c.req.param('name'), since, q.data.until));
+  });
+  const logQuery = z.object({
+    n: z.coerce.number().int().min(1).max(100_000).optional(),
+    since: z.coerce.number().int().min(0).optional(),
+    grep: z.string().max(1000).optional(),
+    stream: z.enum(['out', 'err', 'both']).optional(),
+  });
+  const parseLogQuery = (c: Context) => {
+    const q = logQuery.safeParse(c.req.query());
+    if (!q.success)
+      throw new VigilError(
+        'BAD_REQUEST',
+        q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
+    let grep: RegExp | undefined;
+    if (q.data.grep !== undefined) {
+      try {
+        grep = new RegExp(q.data.grep);
+      } catch (err) {
+        throw new VigilError('BAD_REQUEST', `grep: ${(err as Error).message}`);
+      }
+    }
+    const streams: ('out' | 'err')[] =
+      q.data.stream === 'out' ? ['out'] : q.data.stream === 'err' ? ['err'] : ['out', 'err'];
+    return { n: q.data.n, since: q.data.since, grep, streams };
+  };
+  api.get('/services/:name/logs', async (c) => {
+    const q = parseLogQuery(c);
+    const lines = await daemon.logsOf(c.req.param('name'), { ...q, n: q.n ?? 200 });
+    return c.json({ lines });
+  });
+  api.get('/services/:name/logs/follow', (c) => {
+    const q = parseLogQuery(c);
+    const follower = daemon.followLogsOf(c.req.param('name'), { grep: q.grep, streams: q.streams });
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => void follower.close());
+      const beat = setInterval(() => void stream.write(': keep-alive\n\n'), 15_000);
+      try {
+        for await (const line of follower) {
+          await stream.writeSSE({ event: 'log', data: JSON.stringify(line) });
+        }
+      } finally {
+        clearInterval(beat);
+        await follower.close();
+      }
+    });
   });
   api.post('/services/:name/start', (c) => {
     daemon.supervisor.start(c.req.param('name'));

@@ -6,6 +6,7 @@ import { apply, down, up } from './commands/daemon-cmds.js';
 import { doctor } from './commands/doctor.js';
 import { startup } from './commands/startup.js';
 import { exportCmd } from './commands/export.js';
+import { logs } from './commands/logs.js';
 import { events, inspect, ls, restart, rm, start, stop } from './commands/service-cmds.js';
 import { defaultIO, type CliIO } from './output.js';
 
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   rm,
   ls,
   inspect,
+  logs,
   events,
   exportCmd,
   analyze,

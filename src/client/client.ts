@@ -9,6 +9,29 @@ import { VigilError } from '../errors.js';
 
 export const DEFAULT_PORT = 7171;
 
+/** A line of a service's log. */
+export interface LogLine {
+  stream: 'out' | 'err';
+  text: string;
+  t: number | null;
+}
+
+export interface LogQuery {
+  n?: number;
+  since?: number;
+  grep?: string;
+  stream?: 'out' | 'err' | 'both';
+}
+
+function logQuery(o: LogQuery): URLSearchParams {
+  const q = new URLSearchParams();
+  if (o.n !== undefined) q.set('n', String(o.n));
+  if (o.since !== undefined) q.set('since', String(o.since));
+  if (o.grep !== undefined) q.set('grep', o.grep);
+  if (o.stream !== undefined) q.set('stream', o.stream);
+  return q;
+}
+
 export interface ClientOptions {
   home?: string;
   port?: number;
@@ -127,6 +150,68 @@ export class VigilClient {
     if (opts.until !== undefined) q.set('until', String(opts.until));
     return this.request('GET', `/api/v1/services/${encodeURIComponent(name)}/history?${q}`);
   }
+  logs(name: string, opts: LogQuery = {}): Promise<{ lines: LogLine[] }> {
+    return this.request('GET', `/api/v1/services/${encodeURIComponent(name)}/logs?${logQuery(opts)}`);
+  }
+
+  /** Follows a service's logs live (server-sent events); yields lines until `signal` aborts. */
+  async *followLogs(name: string, opts: LogQuery = {}, signal?: AbortSignal): AsyncGenerator<LogLine> {
+    for await (const ev of this.sse(
+      `/api/v1/services/${encodeURIComponent(name)}/logs/follow?${logQuery(opts)}`,
+      signal,
+    )) {
+      if (ev.event === 'log') yield JSON.parse(ev.data) as LogLine;
+    }
+  }
+
+  /** Reads a server-sent-events stream of the API. */
+  async *sse(path: string, signal?: AbortSignal): AsyncGenerator<{ event: string; data: string }> {
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, {
+        headers: { authorization: `Bearer ${this.readToken()}`, accept: 'text/event-stream' },
+        signal,
+      });
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') return;
+      throw new VigilError('DAEMON_NOT_RUNNING', `cannot reach the Vigil daemon at ${this.baseUrl}`);
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text();
+      let msg = `HTTP ${res.status}`;
+      let code = `HTTP_${res.status}`;
+      try {
+        const e = (JSON.parse(text) as { error: { code: string; message: string } }).error;
+        msg = e.message;
+        code = e.code;
+      } catch {
+        // not JSON
+      }
+      throw new VigilError(code, msg);
+    }
+    const decoder = new TextDecoder();
+    let buf = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buf += decoder.decode(chunk, { stream: true });
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          let event = 'message';
+          const data: string[] = [];
+          for (const line of block.split('\n')) {
+            if (line.startsWith('event:')) event = line.slice(6).trim();
+            else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+          }
+          if (data.length) yield { event, data: data.join('\n') };
+        }
+      }
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') throw err;
+    }
+  }
+
   start(name: string): Promise<ServiceView> {
     return this.request('POST', `/api/v1/services/${encodeURIComponent(name)}/start`);
   }

@@ -11,7 +11,7 @@ import { Store, type EventRow } from '../store/store.js';
 import { History } from '../store/history.js';
 import { Monitor } from './monitor.js';
 import { cleanupStale, detectCgroups } from '../supervisor/cgroup.js';
-import { FileLogSink } from '../supervisor/file-log-sink.js';
+import { followLogs, GlobalBudget, readLogs, ServiceLogs } from '../logs/index.js';
 import type { SupervisorEvent } from '../supervisor/service.js';
 import { Supervisor, type ApplyResult } from '../supervisor/supervisor.js';
 import { version } from '../version.js';
@@ -70,6 +70,7 @@ export class Daemon extends EventEmitter {
   constructor(readonly opts: DaemonOptions) {
     super();
     this.paths = ensureHome(opts.home);
+    this.watchLogListeners();
   }
 
   /** Takes the home's lock, opens the state, takes back running services. Call `listen` next. */
@@ -88,7 +89,7 @@ export class Daemon extends EventEmitter {
       this.supervisor = new Supervisor({
         homeId: id,
         store: this.store,
-        logSink: (name) => new FileLogSink(this.paths.home, name),
+        logSink: (name, config) => this.makeLogs(name, config),
         daemonHardNofile: ownNofile().hard,
         baseEnv,
         cgroups:
@@ -125,6 +126,53 @@ export class Daemon extends EventEmitter {
       releasePidFile(this.paths.pid);
       throw err;
     }
+  }
+
+  private readonly logBudget = new GlobalBudget(Number.MAX_SAFE_INTEGER);
+  private readonly allLogs = new Map<string, ServiceLogs>();
+  private readonly forwardLine = (l: unknown) => this.emit('log', l);
+
+  /** The log capture of one service: FIFOs, rotation, budgets, and 'line' events while anyone listens. */
+  private makeLogs(name: string, config: ServiceConfig): ServiceLogs {
+    const logs = new ServiceLogs({
+      home: this.paths.home,
+      service: name,
+      options: config.logs,
+      budget: this.logBudget,
+    });
+    logs.on('disk-full', (e: { stream: string; code: string }) =>
+      this.recordEvent({
+        service: name,
+        kind: 'disk-full',
+        message: `${name}: cannot write its ${e.stream === 'err' ? 'stderr' : 'stdout'} log (${e.code}); lines are counted and dropped until space returns. The service keeps running.`,
+        data: e,
+      }),
+    );
+    logs.on('disk-recovered', (e: { stream: string; dropped: number }) =>
+      this.recordEvent({
+        service: name,
+        kind: 'disk-recovered',
+        message: `${name}: log writing resumed; ${e.dropped} lines were dropped while the disk was full`,
+        data: e,
+      }),
+    );
+    if (this.listenerCount('log') > 0) logs.on('line', this.forwardLine);
+    const prev = this.allLogs.get(name);
+    if (prev) prev.off('line', this.forwardLine);
+    this.allLogs.set(name, logs);
+    return logs;
+  }
+
+  /** Log lines are split and forwarded only while someone listens (the live stream). */
+  private watchLogListeners(): void {
+    this.on('newListener', (event: string) => {
+      if (event === 'log' && this.listenerCount('log') === 0)
+        for (const l of this.allLogs.values()) l.on('line', this.forwardLine);
+    });
+    this.on('removeListener', (event: string) => {
+      if (event === 'log' && this.listenerCount('log') === 0)
+        for (const l of this.allLogs.values()) l.off('line', this.forwardLine);
+    });
   }
 
   /** Records an event and passes it to live listeners (SSE). */
@@ -253,6 +301,21 @@ export class Daemon extends EventEmitter {
       },
       runs,
     };
+  }
+
+  /** Lines of a service's logs (across rotated and compressed files). */
+  async logsOf(
+    name: string,
+    opts: { n?: number; since?: number; grep?: RegExp; streams?: ('out' | 'err')[] },
+  ) {
+    this.supervisor.get(name);
+    return readLogs(this.paths.home, name, opts);
+  }
+
+  /** Follows a service's logs as they are written; close the follower when done. */
+  followLogsOf(name: string, opts: { grep?: RegExp; streams?: ('out' | 'err')[] }) {
+    this.supervisor.get(name);
+    return followLogs(this.paths.home, name, opts);
   }
 
   /** Sampled history of a service (raw, 1-minute or 15-minute points depending on how far back). */

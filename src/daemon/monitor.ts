@@ -67,12 +67,16 @@ export class Monitor extends EventEmitter {
   private stopped = false;
   private readonly machineMemory = totalmem();
 
+  /** Default sampling interval (ms); `daemon.sample_interval` of the applied file. */
+  intervalMs: number;
+
   constructor(
     private readonly supervisor: Supervisor,
     private readonly history: History,
     private readonly opts: MonitorOptions,
   ) {
     super();
+    this.intervalMs = opts.intervalMs;
   }
 
   start(): void {
@@ -118,7 +122,7 @@ export class Monitor extends EventEmitter {
   }
 
   intervalOf(svc: Service): number {
-    return svc.config.sample_interval ?? this.opts.intervalMs;
+    return svc.config.sample_interval ?? this.intervalMs;
   }
 
   private async tick(): Promise<void> {

@@ -9,7 +9,7 @@ export class GlobalBudget {
   /** Files deleted so far to keep within the budget. */
   deletedFiles = 0;
 
-  constructor(readonly limit: number) {}
+  constructor(public limit: number) {}
 
   /** Includes a service's log folder in the budget. */
   register(dir: string): void {

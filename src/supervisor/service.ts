@@ -50,7 +50,7 @@ export interface ServiceContext {
   homeId: string;
   store: Store;
   emit: (e: SupervisorEvent) => void;
-  logSink: (service: string) => LogSink;
+  logSink: (service: string, config: ServiceConfig) => LogSink;
   /** Hard nofile limit of the daemon: the default hard limit of every service. */
   daemonHardNofile: number;
   /** Throws when a new process may not start now (max_concurrent). */
@@ -103,7 +103,7 @@ export class Service {
     private readonly ctx: ServiceContext,
   ) {
     this.backoff = initialBackoff(config);
-    this.logs = ctx.logSink(name);
+    this.logs = ctx.logSink(name, config);
   }
 
   get marker(): { key: string; value: string } {
