@@ -490,6 +490,11 @@ const leakSchema = z
       .describe(
         'At most one leak restart per interval; another one sooner raises `leak-loop` and holds them.',
       ),
+    warmup: duration({ min: 10_000 })
+      .prefault('90m')
+      .describe(
+        'Time scale of this service’s benign warm-ups (pools filling, caches, first GC cycles). Growth is called a leak only after it was watched for √(warmup × time left before the limit): shorter catches fast leaks sooner, but may mistake a long warm-up for a leak.',
+      ),
   })
   .describe('What to do about a leak.');
 

@@ -159,8 +159,9 @@ export class Monitor extends EventEmitter {
     if (w.pid !== pid) {
       // A new run: its history starts over.
       w.pid = pid;
-      w.fdsDetector = new LeakDetector({ kind: 'fds' });
-      w.rssDetector = new LeakDetector({ kind: 'rss' });
+      const transientSeconds = svc.config.leak.warmup / 1000;
+      w.fdsDetector = new LeakDetector({ kind: 'fds', transientSeconds });
+      w.rssDetector = new LeakDetector({ kind: 'rss', transientSeconds });
       w.fdsVerdict = null;
       w.rssVerdict = null;
       w.lastClassify = 0;
