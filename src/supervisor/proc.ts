@@ -109,11 +109,39 @@ export function findServiceProcesses(
     }
   }
   if (marker) {
+    const seen = new Set<string>();
     for (const st of stats) {
-      if (!members.has(st.pid) && hasMarker(st.pid, marker.key, marker.value)) members.set(st.pid, st);
+      const id = `${st.pid}:${st.startTicks}`;
+      seen.add(id);
+      if (members.has(st.pid)) continue;
+      // A process's environment is fixed when it execs: remember each process's marker once, so a scan
+      // reads environ only for processes it has not seen before (a restart must not wait on hundreds of reads).
+      let env = environCache.get(id);
+      if (env === undefined) {
+        env = readMarkerEnv(st.pid);
+        environCache.set(id, env);
+      }
+      if (env !== null && env.includes(`\0${marker.key}=${marker.value}\0`)) members.set(st.pid, st);
+    }
+    if (environCache.size > seen.size * 2 + 1024) {
+      for (const id of environCache.keys()) if (!seen.has(id)) environCache.delete(id);
     }
   }
   return [...members.values()];
+}
+
+/** Per process (pid:start ticks): its VIGIL_* variables, NUL-framed, or null when none or unreadable. */
+const environCache = new Map<string, string | null>();
+
+function readMarkerEnv(pid: number): string | null {
+  let env: string;
+  try {
+    env = readFileSync(`/proc/${pid}/environ`, 'latin1');
+  } catch {
+    return null;
+  }
+  if (!env.includes('VIGIL_')) return null;
+  return '\0' + env.split('\0').filter((v) => v.startsWith('VIGIL_')).join('\0') + '\0';
 }
 
 /** The command line of a process, for reports ("pid 4121 (python3 app.py) survived"). */
