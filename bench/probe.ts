@@ -163,17 +163,14 @@ async function main(): Promise<void> {
     await repeat(RUNS, () => sampleService(pids, { classify: false, pss: true })),
   );
   const full: SampleOptions = { classify: true, pss: true };
+  add('full sample, classify (async readlink: default)', await repeat(RUNS, () => sampleService(pids, full)));
   add(
-    'full sample, classify (sliced sync, 2 ms slices: default)',
-    await repeat(RUNS, () => sampleService(pids, full)),
+    'full sample, classify (sliced sync, 2 ms slices)',
+    await repeat(RUNS, () => sampleService(pids, { ...full, readlink: 'sliced-sync' })),
   );
   add(
     'full sample, classify (sliced sync, 0.5 ms slices)',
-    await repeat(RUNS, () => sampleService(pids, { ...full, sliceMs: 0.5 })),
-  );
-  add(
-    'full sample, classify (fs.promises.readlink)',
-    await repeat(RUNS, () => sampleService(pids, { ...full, readlink: 'async' })),
+    await repeat(RUNS, () => sampleService(pids, { ...full, readlink: 'sliced-sync', sliceMs: 0.5 })),
   );
 
   // lsof, as people script it: one run per process. Its CPU is the children's CPU time.

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { Semaphore } from './semaphore.js';
 
 // A process that exits mid-read makes /proc answer ENOENT (its folder is gone) or ESRCH (the task is
 // gone while a file is open).
@@ -34,6 +35,11 @@ function takeBuffer(): Buffer {
 function giveBack(buf: Buffer): void {
   if (spare.length < MAX_SPARE) spare.push(buf);
 }
+
+// At most two /proc files are read at a time. libuv has four threads and a small machine two cores:
+// letting a sample's hundreds of reads occupy all four threads starves the event loop's own thread
+// of CPU (and every other file operation of the daemon of threads), which shows as loop delay.
+const reads = new Semaphore(Number(process.env.VIGIL_PROBE_READS ?? 2));
 
 /**
  * Reads a /proc file chunk by chunk off the event loop (/proc files report size 0, so it reads until

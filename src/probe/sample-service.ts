@@ -21,9 +21,9 @@ export interface SampleOptions {
   pss: boolean;
   /** Longest command line kept per process (default 200 characters). */
   cmdMax?: number;
-  /** Longest stretch of synchronous fd reads before yielding to the event loop (default 2 ms). */
+  /** With readlink 'sliced-sync': longest stretch of synchronous fd reads before yielding (default 2 ms). */
   sliceMs?: number;
-  /** How fd links are read (default 'sliced-sync'). */
+  /** How fd links are read (default 'async'). */
   readlink?: ReadlinkMode;
 }
 
@@ -294,7 +294,7 @@ export async function sampleService(
       const part = parts[i] as ProcessPart;
       if (part.sample.state === 'Z' || part.sample.state === 'X') continue;
       try {
-        const links = await readFdLinks(part.sample.pid, opts.readlink ?? 'sliced-sync', slicer);
+        const links = await readFdLinks(part.sample.pid, opts.readlink ?? 'async', slicer);
         if (links === null) {
           // Gone, or its fd folder may not be listed: fall back to the count (a stat) if it is still there.
           const n = await countFds(part.sample.pid);
