@@ -46,10 +46,14 @@ const reads = new Semaphore(Number(process.env.VIGIL_PROBE_READS ?? 2));
  * end of file), handing each chunk to `onChunk` as text. Resolves false when the process is gone or
  * the file may not be read, true otherwise.
  */
-export async function readProcChunks(
+export function readProcChunks(
   path: string,
   onChunk: (text: string) => void | Promise<void>,
 ): Promise<boolean> {
+  return reads.run(() => readChunks(path, onChunk));
+}
+
+async function readChunks(path: string, onChunk: (text: string) => void | Promise<void>): Promise<boolean> {
   let handle;
   try {
     handle = await open(path, 'r');
