@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { Semaphore } from './semaphore.js';
@@ -112,4 +113,19 @@ export async function readProcLines(
   });
   if (ok && carry !== '') onLine(carry);
   return ok;
+}
+
+/**
+ * Reads a small /proc file synchronously; null when the process is gone or the file may not be read.
+ * Only for files whose kernel side takes no sleeping lock of the target (stat, status, limits): about
+ * 15 µs, against 120–270 µs of CPU for the same read through the thread pool. Never for cmdline,
+ * environ or smaps_rollup, which wait for the target's memory-map lock.
+ */
+export function readProcTextSync(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (isGoneError(err) || isDeniedError(err)) return null;
+    throw err;
+  }
 }

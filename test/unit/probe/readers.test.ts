@@ -182,6 +182,14 @@ test('findTree-finds-double-forked-setsid-grandchild-by-marker-and-reports-zombi
     assert.notEqual(g?.ppid, h.pid);
     assert.notEqual(g?.session, tree.find((p) => p.pid === h.pid)?.session, 'the grandchild ran setsid');
     assert.equal(tree.find((p) => p.pid === h.pid)?.via, 'root');
+    // Again: the second walk answers from its cache of environments and must find the same.
+    const again = await findTree([h.pid], marker);
+    assert.ok(!isUnsupported(again));
+    assert.deepEqual(again.map((p) => p.pid).sort(), tree.map((p) => p.pid).sort());
+    // A different marker value finds no escaped process.
+    const other = await findTree([h.pid], { key: marker.key, value: marker.value + '-other' });
+    assert.ok(!isUnsupported(other));
+    assert.ok(!other.some((p) => p.pid === grandchild));
 
     // Sampling the tree: the zombie is reported as such and never chosen as nearest its limit.
     const s = sample(
