@@ -53,6 +53,7 @@ export type { ReadlinkMode } from './fd-scan.js';
 export {
   sampleService,
   nearestToLimit,
+  clearCommandCache,
   type SampleOptions,
   type ProcessSample,
   type ServiceSample,

@@ -104,6 +104,11 @@ function commandLine(raw: string | null, comm: string, max: number): string {
 const cmdCache = new Map<number, { start: number; comm: string; cmd: string }>();
 const CMD_CACHE_MAX = 8192;
 
+/** Forgets cached command lines (for benchmarks that measure a first sample). */
+export function clearCommandCache(): void {
+  cmdCache.clear();
+}
+
 /**
  * Reads one process: stat, status, limits and the fd count synchronously (procfs answers those
  * without waiting on the target), cmdline and smaps_rollup off the event loop (they take the
