@@ -171,7 +171,11 @@ async function main(): Promise<void> {
     await repeat(RUNS, () => sampleService(pids, { classify: false, pss: true })),
   );
   const full: SampleOptions = { classify: true, pss: true };
-  add('full sample, classify (async readlink: default)', await repeat(RUNS, () => sampleService(pids, full)));
+  add('full sample, classify (worker thread: default)', await repeat(RUNS, () => sampleService(pids, full)));
+  add(
+    'full sample, classify (async readlink)',
+    await repeat(RUNS, () => sampleService(pids, { ...full, readlink: 'async' })),
+  );
   add(
     'full sample, classify (sliced sync, 2 ms slices)',
     await repeat(RUNS, () => sampleService(pids, { ...full, readlink: 'sliced-sync' })),

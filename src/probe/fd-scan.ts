@@ -1,17 +1,19 @@
 import { readdirSync, readlink, readlinkSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { fdLinkWorker } from './fd-worker.js';
 import { isDeniedError, isGoneError } from './proc-read.js';
 import type { TimeSlicer } from './time-slicer.js';
 
 /**
- * How fd links are read. 'async' (the default): readlinks on libuv's threads, 64 at a time; the event
+ * How fd links are read. 'worker' (the default): synchronous readdir and readlinks in a worker
+ * thread; the event loop's thread only receives each process's list. 'async: readlinks on libuv's threads, 64 at a time; the event
  * loop's thread mostly sleeps, so it is scheduled promptly even on a loaded machine. 'sliced-sync':
  * synchronous readlinks on the event loop in slices of `sliceMs`, yielding between slices: a procfs
  * readlink never waits on a disk or on the target's memory lock, and skipping the thread-pool round
  * trip costs about a third less CPU, but on a busy machine a thread that never sleeps is preempted
  * for longer, which shows as loop delay (see docs/probe.md).
  */
-export type ReadlinkMode = 'sliced-sync' | 'async';
+export type ReadlinkMode = 'worker' | 'async' | 'sliced-sync';
 
 // Links read at once in 'async' mode: enough to keep libuv's threads busy, few enough that another
 // file operation of the daemon waits behind at most this many short calls.
@@ -54,6 +56,14 @@ export async function readFdLinks(
   slicer: TimeSlicer,
 ): Promise<string[] | null> {
   const dir = `/proc/${pid}/fd/`;
+  if (mode === 'worker') {
+    try {
+      return await fdLinkWorker.links(pid);
+    } catch (err) {
+      if (isGoneError(err) || isDeniedError(err)) return null;
+      throw err;
+    }
+  }
   let names: string[];
   try {
     names = mode === 'async' ? await readdir(dir) : readdirSync(dir);

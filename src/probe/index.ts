@@ -50,6 +50,7 @@ export { TimeSlicer } from './time-slicer.js';
 export { readProcText, readProcLines } from './proc-read.js';
 export { UnixLineParser } from './parse-unix.js';
 export type { ReadlinkMode } from './fd-scan.js';
+export { FdLinkWorker, fdLinkWorker } from './fd-worker.js';
 export {
   sampleService,
   nearestToLimit,

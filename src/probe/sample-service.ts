@@ -23,7 +23,7 @@ export interface SampleOptions {
   cmdMax?: number;
   /** With readlink 'sliced-sync': longest stretch of synchronous fd reads before yielding (default 2 ms). */
   sliceMs?: number;
-  /** How fd links are read (default 'async'). */
+  /** How fd links are read (default 'worker': off the event loop's thread). */
   readlink?: ReadlinkMode;
 }
 
@@ -332,7 +332,7 @@ export async function sampleService(
       const part = parts[i] as ProcessPart;
       if (part.sample.state === 'Z' || part.sample.state === 'X') continue;
       try {
-        const links = await readFdLinks(part.sample.pid, opts.readlink ?? 'async', slicer);
+        const links = await readFdLinks(part.sample.pid, opts.readlink ?? 'worker', slicer);
         if (links === null) {
           // Gone, or its fd folder may not be listed: fall back to the count (a stat) if it is still there.
           const n = await countFds(part.sample.pid);
