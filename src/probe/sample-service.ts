@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../errors.js';
-import { countFds, countFdsSync } from './count-fds.js';
+import { countFdsSync } from './count-fds.js';
 import { classifyFdTarget, FD_TYPES, type FdTarget, type FdType } from './fd-target.js';
 import { readFdLinks, type ReadlinkMode } from './fd-scan.js';
 import { finiteLimit, parseProcLimits } from './parse-limits.js';
@@ -335,8 +335,8 @@ export async function sampleService(
         const links = await readFdLinks(part.sample.pid, opts.readlink ?? 'worker', slicer);
         if (links === null) {
           // Gone, or its fd folder may not be listed: fall back to the count (a stat) if it is still there.
-          const n = await countFds(part.sample.pid);
-          if (typeof n === 'number') {
+          const n = countFdsSync(part.sample.pid);
+          if (n !== null) {
             part.sample.fds = n;
             continue;
           }
@@ -347,7 +347,9 @@ export async function sampleService(
         part.links = links;
         part.sample.fds = links.length;
       } catch (err) {
+        // Classification failed; the count is still worth having.
         errors.push({ pid: part.sample.pid, message: errorMessage(err) });
+        part.sample.fds = countFdsSync(part.sample.pid) ?? 0;
       }
     }
   }
