@@ -36,3 +36,14 @@ export async function countFds(pid: number): Promise<number | null | Unsupported
     throw err;
   }
 }
+
+/** countFds without the thread pool (one stat of procfs: microseconds, never blocks); null if gone. */
+export function countFdsSync(pid: number): number | null {
+  const dir = `/proc/${pid}/fd`;
+  try {
+    return fdDirSizeCounts() ? statSync(dir).size : readdirSync(dir).length;
+  } catch (err) {
+    if (isGoneError(err) || isDeniedError(err)) return null;
+    throw err;
+  }
+}

@@ -25,7 +25,13 @@ export {
 } from './parse-net.js';
 export { parseNetUnix, type UnixSocket, type UnixNameKind } from './parse-unix.js';
 export { ProcParseError } from './parse-error.js';
-export { probeSupport, isUnsupported, MISSING_WITHOUT_PROC, type Unsupported } from './support.js';
+export {
+  probeSupport,
+  checkProcSupport,
+  isUnsupported,
+  MISSING_WITHOUT_PROC,
+  type Unsupported,
+} from './support.js';
 export { countFds, fdDirSizeCounts } from './count-fds.js';
 export {
   listProcesses,
@@ -44,9 +50,11 @@ export { TimeSlicer } from './time-slicer.js';
 export { readProcText, readProcLines } from './proc-read.js';
 export { UnixLineParser } from './parse-unix.js';
 export type { ReadlinkMode } from './fd-scan.js';
+export { FdLinkWorker, fdLinkWorker } from './fd-worker.js';
 export {
   sampleService,
   nearestToLimit,
+  clearCommandCache,
   type SampleOptions,
   type ProcessSample,
   type ServiceSample,

@@ -1,13 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../errors.js';
-import { countFds } from './count-fds.js';
+import { countFdsSync } from './count-fds.js';
 import { classifyFdTarget, FD_TYPES, type FdTarget, type FdType } from './fd-target.js';
 import { readFdLinks, type ReadlinkMode } from './fd-scan.js';
 import { finiteLimit, parseProcLimits } from './parse-limits.js';
 import { parseSmapsRollup } from './parse-smaps-rollup.js';
 import { parseProcStat } from './parse-stat.js';
 import { parseProcStatus } from './parse-status.js';
-import { readProcText } from './proc-read.js';
+import { readProcText, readProcTextSync } from './proc-read.js';
 import { netNamespaceOf, readSocketTable, socketTargetName, type SocketTable } from './socket-table.js';
 import { probeSupport, type Unsupported } from './support.js';
 import { TimeSlicer } from './time-slicer.js';
@@ -21,9 +21,9 @@ export interface SampleOptions {
   pss: boolean;
   /** Longest command line kept per process (default 200 characters). */
   cmdMax?: number;
-  /** Longest stretch of synchronous fd reads before yielding to the event loop (default 2 ms). */
+  /** With readlink 'sliced-sync': longest stretch of synchronous fd reads before yielding (default 2 ms). */
   sliceMs?: number;
-  /** How fd links are read (default 'sliced-sync'). */
+  /** How fd links are read (default 'worker': off the event loop's thread). */
   readlink?: ReadlinkMode;
 }
 
@@ -100,8 +100,26 @@ function commandLine(raw: string | null, comm: string, max: number): string {
   return cmd.length > max ? cmd.slice(0, max - 1) + '…' : cmd;
 }
 
-async function sampleProcess(pid: number, opts: SampleOptions): Promise<ProcessPart | null> {
-  const statText = await readProcText(`/proc/${pid}/stat`);
+// Command lines by pid, valid while the start time and comm are the same (an exec changes comm).
+const cmdCache = new Map<number, { start: number; comm: string; cmd: string }>();
+const CMD_CACHE_MAX = 8192;
+
+/** Forgets cached command lines (for benchmarks that measure a first sample). */
+export function clearCommandCache(): void {
+  cmdCache.clear();
+}
+
+/**
+ * Reads one process: stat, status, limits and the fd count synchronously (procfs answers those
+ * without waiting on the target), cmdline and smaps_rollup off the event loop (they take the
+ * target's memory-map lock). null when the process is gone.
+ */
+function sampleProcess(
+  pid: number,
+  opts: SampleOptions,
+  pending: { pid: number; done: Promise<void> }[],
+): ProcessPart | null {
+  const statText = readProcTextSync(`/proc/${pid}/stat`);
   if (statText === null || statText === '') return null;
   const stat = parseProcStat(statText);
   const base = {
@@ -124,29 +142,47 @@ async function sampleProcess(pid: number, opts: SampleOptions): Promise<ProcessP
     };
     return { sample, links: null };
   }
-  const [statusText, limitsText, cmdline, smapsText, fds] = await Promise.all([
-    readProcText(`/proc/${pid}/status`),
-    readProcText(`/proc/${pid}/limits`),
-    readProcText(`/proc/${pid}/cmdline`),
-    opts.pss ? readProcText(`/proc/${pid}/smaps_rollup`) : Promise.resolve(null),
-    // With classify, the listing of fd links gives the count.
-    opts.classify ? Promise.resolve(0) : countFds(pid),
-  ]);
-  if (statusText === null || limitsText === null || typeof fds !== 'number') return null;
+  const statusText = readProcTextSync(`/proc/${pid}/status`);
+  const limitsText = readProcTextSync(`/proc/${pid}/limits`);
+  // With classify, the listing of fd links gives the count.
+  const fds = opts.classify ? 0 : countFdsSync(pid);
+  if (statusText === null || limitsText === null || fds === null) return null;
   const status = parseProcStatus(statusText);
   const limits = parseProcLimits(limitsText);
-  const pss = smapsText ? parseSmapsRollup(smapsText).pss_bytes : null;
+  const cached = cmdCache.get(pid);
   const sample: ProcessSample = {
     ...base,
-    cmd: commandLine(cmdline, stat.comm, opts.cmdMax ?? 200),
+    cmd:
+      cached && cached.start === stat.start_ticks && cached.comm === stat.comm
+        ? cached.cmd
+        : `[${stat.comm}]`,
     fds,
     fd_limit: finiteLimit(limits.open_files?.soft),
     fd_limit_hard: finiteLimit(limits.open_files?.hard),
     rss_bytes: status.rss_bytes ?? 0,
     swap_bytes: status.swap_bytes ?? 0,
-    pss_bytes: pss,
+    pss_bytes: null,
     threads: status.threads ?? stat.num_threads,
   };
+  if (!cached || cached.start !== stat.start_ticks || cached.comm !== stat.comm) {
+    pending.push({
+      pid,
+      done: readProcText(`/proc/${pid}/cmdline`).then((raw) => {
+        if (raw === null) return; // exited meanwhile: keep "[comm]"
+        sample.cmd = commandLine(raw, stat.comm, opts.cmdMax ?? 200);
+        if (cmdCache.size >= CMD_CACHE_MAX) cmdCache.clear();
+        cmdCache.set(pid, { start: stat.start_ticks, comm: stat.comm, cmd: sample.cmd });
+      }),
+    });
+  }
+  if (opts.pss) {
+    pending.push({
+      pid,
+      done: readProcText(`/proc/${pid}/smaps_rollup`).then((text) => {
+        if (text) sample.pss_bytes = parseSmapsRollup(text).pss_bytes;
+      }),
+    });
+  }
   return { sample, links: null };
 }
 
@@ -272,33 +308,35 @@ export async function sampleService(
   const slicer = new TimeSlicer(opts.sliceMs ?? 2);
   const unique = [...new Set(pids)];
   const errors: { pid: number; message: string }[] = [];
-  // Per-process files are read concurrently, off the event loop (thread pool).
-  const results = await Promise.all(
-    unique.map((pid) =>
-      sampleProcess(pid, opts).catch((err: unknown) => {
-        errors.push({ pid, message: errorMessage(err) });
-        return null;
-      }),
-    ),
-  );
   const parts: ProcessPart[] = [];
   const gone: number[] = [];
-  results.forEach((r, i) => {
-    const pid = unique[i] as number;
-    if (r) parts.push(r);
-    else if (!errors.some((e) => e.pid === pid)) gone.push(pid);
-  });
+  const pending: { pid: number; done: Promise<void> }[] = [];
+  for (const pid of unique) {
+    await slicer.pause();
+    try {
+      const part = sampleProcess(pid, opts, pending);
+      if (part) parts.push(part);
+      else gone.push(pid);
+    } catch (err) {
+      errors.push({ pid, message: errorMessage(err) });
+    }
+  }
+  await Promise.all(
+    pending.map((p) =>
+      p.done.catch((err: unknown) => errors.push({ pid: p.pid, message: errorMessage(err) })),
+    ),
+  );
   if (opts.classify) {
     // Fd links one process at a time, so that slices of different processes never pile up in one turn.
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i] as ProcessPart;
       if (part.sample.state === 'Z' || part.sample.state === 'X') continue;
       try {
-        const links = await readFdLinks(part.sample.pid, opts.readlink ?? 'sliced-sync', slicer);
+        const links = await readFdLinks(part.sample.pid, opts.readlink ?? 'worker', slicer);
         if (links === null) {
           // Gone, or its fd folder may not be listed: fall back to the count (a stat) if it is still there.
-          const n = await countFds(part.sample.pid);
-          if (typeof n === 'number') {
+          const n = countFdsSync(part.sample.pid);
+          if (n !== null) {
             part.sample.fds = n;
             continue;
           }
@@ -309,7 +347,9 @@ export async function sampleService(
         part.links = links;
         part.sample.fds = links.length;
       } catch (err) {
+        // Classification failed; the count is still worth having.
         errors.push({ pid: part.sample.pid, message: errorMessage(err) });
+        part.sample.fds = countFdsSync(part.sample.pid) ?? 0;
       }
     }
   }

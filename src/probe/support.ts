@@ -16,17 +16,19 @@ export const MISSING_WITHOUT_PROC = [
   'process tree discovery (descendants, marker variable) and start times',
 ] as const;
 
+/** null when `procRoot` looks like Linux's /proc; otherwise why not, and what is missing. */
+export function checkProcSupport(procRoot: string, platformName: string): Unsupported | null {
+  if (existsSync(`${procRoot}/self/stat`)) return null;
+  return {
+    unsupported: `unsupported: /proc is not available on ${platformName}; missing: ${MISSING_WITHOUT_PROC.join('; ')}`,
+  };
+}
+
 let cached: Unsupported | null | undefined;
 
 /** null where /proc is readable (Linux); otherwise the reason and what is missing. Checked once. */
 export function probeSupport(): Unsupported | null {
-  if (cached === undefined) {
-    cached = existsSync('/proc/self/stat')
-      ? null
-      : {
-          unsupported: `unsupported: /proc is not available on ${platform()}; missing: ${MISSING_WITHOUT_PROC.join('; ')}`,
-        };
-  }
+  if (cached === undefined) cached = checkProcSupport('/proc', platform());
   return cached;
 }
 

@@ -12,6 +12,7 @@ import { machineMemoryBytes } from '../../../src/probe/machine-memory.js';
 import { sampleService, type ServiceSample } from '../../../src/probe/sample-service.js';
 import { isUnsupported } from '../../../src/probe/support.js';
 import { readProcLines } from '../../../src/probe/proc-read.js';
+import { fdLinkWorker } from '../../../src/probe/fd-worker.js';
 import { killAllHolders, killHolder, spawnHolder } from './holders.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-probe-'));
@@ -117,23 +118,36 @@ test('sqlite-wal-connections-show-as-one-grouped-db-target-and-tcp-by-remote', a
   }
 });
 
-test('fd links read asynchronously classify the same as in synchronous slices', async () => {
+test('fd links read in the worker, asynchronously or in synchronous slices classify the same', async () => {
   const h = await spawnHolder(['--files', '300', '--pipes', '50']);
   try {
+    const w = sample(await sampleService([h.pid], { classify: true, pss: false, readlink: 'worker' }));
     const a = sample(await sampleService([h.pid], { classify: true, pss: false, readlink: 'async' }));
     const b = sample(await sampleService([h.pid], { classify: true, pss: false, readlink: 'sliced-sync' }));
     assert.deepEqual(a.classified, b.classified);
+    assert.deepEqual(w.classified, b.classified);
     const independent = links(h.pid);
     const pipes = independent.filter((l) => l.startsWith('pipe:')).length;
     assert.ok(pipes >= 100);
-    assert.equal(a.classified!.by_type.pipe, pipes);
+    assert.equal(w.classified!.by_type.pipe, pipes);
+    assert.equal(w.fds, independent.length);
     assert.deepEqual(
-      a.classified!.top_targets.find((t) => t.target === '/dev/null'),
+      w.classified!.top_targets.find((t) => t.target === '/dev/null'),
       { target: '/dev/null', type: 'device', count: independent.filter((l) => l === '/dev/null').length },
     );
   } finally {
     await killHolder(h);
   }
+});
+
+test('the fd worker answers null for a process that is gone and keeps working after', async () => {
+  const child = spawn('true');
+  await new Promise((r) => child.once('exit', r));
+  const s = sample(await sampleService([child.pid!], { classify: true, pss: false, readlink: 'worker' }));
+  assert.deepEqual(s.gone, [child.pid]);
+  await assert.rejects(fdLinkWorker.links(child.pid!), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+  const self = await fdLinkWorker.links(process.pid);
+  assert.ok(self.length > 0);
 });
 
 test('service-fds-are-those-of-the-process-nearest-its-own-limit-not-the-largest', async () => {
@@ -182,6 +196,14 @@ test('findTree-finds-double-forked-setsid-grandchild-by-marker-and-reports-zombi
     assert.notEqual(g?.ppid, h.pid);
     assert.notEqual(g?.session, tree.find((p) => p.pid === h.pid)?.session, 'the grandchild ran setsid');
     assert.equal(tree.find((p) => p.pid === h.pid)?.via, 'root');
+    // Again: the second walk answers from its cache of environments and must find the same.
+    const again = await findTree([h.pid], marker);
+    assert.ok(!isUnsupported(again));
+    assert.deepEqual(again.map((p) => p.pid).sort(), tree.map((p) => p.pid).sort());
+    // A different marker value finds no escaped process.
+    const other = await findTree([h.pid], { key: marker.key, value: marker.value + '-other' });
+    assert.ok(!isUnsupported(other));
+    assert.ok(!other.some((p) => p.pid === grandchild));
 
     // Sampling the tree: the zombie is reported as such and never chosen as nearest its limit.
     const s = sample(
