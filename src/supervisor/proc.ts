@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 
 /** The few fields of /proc/PID/stat the supervisor needs. */
 export interface ProcStat {
@@ -34,12 +34,24 @@ export function parseStatLine(text: string): ProcStat | null {
 
 /** Reads /proc/PID/stat synchronously; null when the process is gone. (A few µs: procfs, no disk.) */
 export function readStat(pid: number): ProcStat | null {
+  // One reused buffer: readFileSync would allocate 64 KiB per file, and a /proc walk reads hundreds.
+  let fd: number;
   try {
-    return parseStatLine(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+    fd = openSync(`/proc/${pid}/stat`, 'r');
   } catch {
     return null;
   }
+  try {
+    const n = readSync(fd, statBuf, 0, statBuf.length, 0);
+    return parseStatLine(statBuf.toString('latin1', 0, n));
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
 }
+
+const statBuf = Buffer.alloc(4096);
 
 /** True when `pid` is alive (not a zombie) and, if given, started at `startTicks` (so a reused pid is never mistaken). */
 export function isAlive(pid: number, startTicks?: number | null): boolean {
@@ -141,7 +153,14 @@ function readMarkerEnv(pid: number): string | null {
     return null;
   }
   if (!env.includes('VIGIL_')) return null;
-  return '\0' + env.split('\0').filter((v) => v.startsWith('VIGIL_')).join('\0') + '\0';
+  return (
+    '\0' +
+    env
+      .split('\0')
+      .filter((v) => v.startsWith('VIGIL_'))
+      .join('\0') +
+    '\0'
+  );
 }
 
 /** The command line of a process, for reports ("pid 4121 (python3 app.py) survived"). */

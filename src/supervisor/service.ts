@@ -340,7 +340,10 @@ export class Service {
     this.exitSeen = null;
     // If the main process died on its own, what it left behind (workers holding the port) goes too,
     // before anything is restarted.
-    if (!intent && pid !== null) {
+    // Cheap checks first (a restart must not wait on a /proc walk): the cgroup's member list where there is
+    // one, else whether the process group still has members. Escapees outside the group are found by the
+    // full walk when the service is stopped.
+    if (!intent && pid !== null && this.mayHaveLeftovers(pid)) {
       const ref = this.treeRef(pid);
       if (liveMembers(ref).length > 0) this.survivors = await stopTree(ref, 'SIGTERM', 1000);
     }
@@ -371,6 +374,28 @@ export class Service {
           : `exited with code ${code}`;
     const at = Date.now();
     this.lastExit = { code, signal, reason, detail, at, exit_known: known };
+    this.pid = null;
+    this.startTicks = null;
+    this.runId = null;
+    this.adopted = false;
+    // Decide first, so an immediate restart is not kept waiting by the bookkeeping below.
+    const d =
+      exitSeen || wrapperError
+        ? null
+        : decideAfterExit(this.config, this.backoff, { uptimeMs: at - startedAt, code, signal }, at);
+    if (d) this.backoff = d.state;
+    if (!exitSeen) {
+      this.ctx.emit({
+        service: this.name,
+        kind: reason === 'exited' ? 'exit' : 'crash',
+        message: `${this.name} ${detail}${reason !== 'crashed' && reason !== 'exited' ? ` (${reason})` : ''}`,
+        data: { pid, code, signal, reason },
+      });
+    }
+    if (d && d.action === 'restart' && d.delayMs <= 0) {
+      this.restarts += 1;
+      this.spawnNow();
+    }
     if (runId !== null) {
       this.ctx.store.endRun(runId, {
         ended_at: at,
@@ -384,28 +409,17 @@ export class Service {
       });
       this.lastSample = null;
     }
-    this.pid = null;
-    this.startTicks = null;
-    this.runId = null;
-    this.adopted = false;
     if (exitSeen) {
       exitSeen();
       return; // a stop or restart in progress takes it from here
     }
-    this.ctx.emit({
-      service: this.name,
-      kind: reason === 'exited' ? 'exit' : 'crash',
-      message: `${this.name} ${detail}${reason !== 'crashed' && reason !== 'exited' ? ` (${reason})` : ''}`,
-      data: { pid, code, signal, reason },
-    });
     if (wrapperError) {
       // The wrapper could not apply the limits or join the cgroup: retrying will not help.
       this.failedReason = wrapperError.slice('vigil: '.length);
       this.setStatus('failed', `${this.name}: ${this.failedReason}`);
       return;
     }
-    const d = decideAfterExit(this.config, this.backoff, { uptimeMs: at - startedAt, code, signal }, at);
-    this.backoff = d.state;
+    if (!d) return;
     if (d.action === 'none') {
       if (d.budgetExhausted) {
         const m = this.config.max_restarts!;
@@ -416,17 +430,28 @@ export class Service {
       this.setStatus(d.status);
       return;
     }
-    this.restarts += 1;
-    this.ctx.store.setRestarts(this.name, this.restarts);
     if (d.delayMs <= 0) {
-      this.spawnNow();
+      this.ctx.store.setRestarts(this.name, this.restarts); // spawned above
       return;
     }
+    this.restarts += 1;
+    this.ctx.store.setRestarts(this.name, this.restarts);
     this.setStatus(d.status, `restarting in ${(d.delayMs / 1000).toFixed(1)} s`);
     this.timer = setTimeout(() => {
       this.timer = null;
       this.spawnNow();
     }, d.delayMs);
+  }
+
+  /** Whether anything of the tree may outlive its main process (cgroup members, or a non-empty group). */
+  private mayHaveLeftovers(pgid: number): boolean {
+    if (this.cgroup) return this.cgroup.pids().length > 0;
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private treeRef(pid: number): TreeRef {

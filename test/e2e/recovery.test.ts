@@ -35,7 +35,7 @@ test('daemon kill -9: the next daemon takes services back (same pid, no duplicat
     await d.kill9();
     assert.ok(isAlive(pid), 'a daemon crash does not kill services');
     process.kill(victimPid, 'SIGKILL'); // dies while the daemon is down
-    await waitFor('victim gone', () => !isAlive(victimPid));
+    await waitFor('victim gone', () => !isAlive(victimPid), 20_000);
 
     d = await startDaemon({ home });
     const s = await d.client.inspect('survivor');
@@ -45,7 +45,7 @@ test('daemon kill -9: the next daemon takes services back (same pid, no duplicat
     const v = await waitFor('victim restarted', async () => {
       const x = await d.client.inspect('victim');
       return x.pid && x.pid !== victimPid ? x : null;
-    });
+    }, 20_000);
     assert.ok(isAlive(v.pid!));
     const runs = v.runs as { pid: number; exit_known: boolean; reason: string }[];
     const lost = runs.find((r) => r.pid === victimPid)!;
@@ -65,7 +65,7 @@ test('daemon kill -9: the next daemon takes services back (same pid, no duplicat
     const again = await waitFor('survivor restarted', async () => {
       const x = await d.client.inspect('survivor');
       return x.pid && x.pid !== pid ? x : null;
-    });
+    }, 20_000);
     assert.equal(again.last_exit?.exit_known, false);
     assert.match(again.last_exit?.detail ?? '', /unknown/);
     // And stopping the restarted one leaves nothing behind.
@@ -115,7 +115,7 @@ test('a reused pid is never mistaken for a service: start time is checked', asyn
     const s = await waitFor('new process', async () => {
       const x = await d.client.inspect('reuse');
       return x.pid && x.pid !== pid ? x : null;
-    });
+    }, 20_000);
     assert.notEqual(s.pid, pid, 'the process with the reused pid is not taken back');
     process.kill(pid, 'SIGKILL'); // the impostor was not ours to manage
   } finally {

@@ -82,7 +82,7 @@ test('defaults are applied to a service given only a command', () => {
     limits: { memory_restart: 0.9 },
     logs: { max_size: 10 * 1024 * 1024, keep: 5, compress: false, timestamps: false, max_line: 65_536 },
     alerts: { fds: { warn: 0.7, fail: 0.9 }, memory: { warn: 0.7, fail: 0.9 } },
-    leak: { action: 'alert', restart_before: 900_000, min_interval: 900_000 },
+    leak: { action: 'alert', restart_before: 900_000, min_interval: 900_000, warmup: 5_400_000 },
     autostart: true,
   });
 });
@@ -150,7 +150,7 @@ test('a file with every section loads, paths resolved and env_file merged under 
     memory: { warn: 0.5, fail: 0.9 },
     webhooks: [{ url: 'http://127.0.0.1:9000/hook', timeout: 5000, retries: 3, min_interval: 10_000 }],
   });
-  assert.deepEqual(web.leak, { action: 'restart', restart_before: 1_800_000, min_interval: 3_600_000 });
+  assert.deepEqual(web.leak, { action: 'restart', restart_before: 1_800_000, min_interval: 3_600_000, warmup: 5_400_000 });
   assert.equal(web.autostart, false);
   const strategy = config.services.strategy!;
   assert.equal(strategy.health?.tcp, '127.0.0.1:9100');
