@@ -1,5 +1,6 @@
 // Small /proc readers for the benchmark: the bench watches the supervisors from outside, through the
 // kernel, so what it measures is the tool's work and not the latency of the tool's own CLI.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -157,5 +158,24 @@ export class ChildWatcher {
   /** Forgets a pid (it was killed: a zombie keeps its pid until reaped, with an empty cmdline). */
   forget(pid: number): void {
     this.matched.delete(pid);
+  }
+}
+
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system) a process has used so far, in ms (resolution: one clock tick). */
+export function cpuMs(pid: number): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks;
+  } catch {
+    return 0;
   }
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ChildWatcher, fdCount, nowMs, rssBytes, sleep, sleepSync } from './procfs.js';
+import { ChildWatcher, cpuMs, fdCount, nowMs, rssBytes, sleep, sleepSync } from './procfs.js';
 import { Pm2, Supervisord, Vigil, daemonPids, removeDir, type ServiceSpec, type Tool } from './tools.js';
 
 const num = (name: string, dflt: number) => {
@@ -52,12 +52,16 @@ interface Result {
   startCliMs: number;
   crash: number[];
   crashTimeouts: number;
+  /** Daemon CPU time per kill during the crash test. */
+  crashCpuMs: number;
   before: Sample;
   after: Sample;
   peakFds: number;
   peakRss: number;
   runs: number;
   cycleWallS: number;
+  /** Daemon CPU time per crash/restart cycle. */
+  cycleCpuMs: number;
   toolRestarts: number | null;
 }
 
@@ -71,6 +75,7 @@ function quantile(xs: number[], q: number): number {
 
 async function benchTool(tool: Tool, dir: string, tag: string, sleepBin: string): Promise<Result> {
   const isService = (argv: string[]) => argv.some((a) => a.includes(tag));
+  const cpu = () => daemonPids(tool.rootPid, isService).reduce((s, p) => s + cpuMs(p), 0);
   const sample = (): Sample => {
     const pids = daemonPids(tool.rootPid, isService);
     return {
@@ -134,6 +139,7 @@ async function benchTool(tool: Tool, dir: string, tag: string, sleepBin: string)
   await sleep(500);
   const crash: number[] = [];
   let crashTimeouts = 0;
+  const crashCpu0 = cpu();
   for (let k = 0; k < KILLS; k++) {
     const old = current;
     one.forget(old);
@@ -154,6 +160,7 @@ async function benchTool(tool: Tool, dir: string, tag: string, sleepBin: string)
     if ((k + 1) % 50 === 0) log(`${k + 1} kills, median so far ${median(crash).toFixed(2)} ms`);
     sleepSync(BETWEEN_KILLS_MS);
   }
+  const crashCpuMs = (cpu() - crashCpu0) / KILLS;
   await tool.removeAll();
   await sleep(1000);
 
@@ -164,6 +171,7 @@ async function benchTool(tool: Tool, dir: string, tag: string, sleepBin: string)
   const size = () => statSync(counter).size;
   await tool.add([{ name: 'cycle', argv: ['/bin/sh', '-c', 'printf x >>"$0"; exit 1', counter] }]);
   const c0 = Date.now();
+  const cycleCpu0 = cpu();
   let peakFds = 0;
   let peakRss = 0;
   while (size() < CYCLES + 1 && Date.now() - c0 < CYCLE_CAP_S * 1000) {
@@ -172,9 +180,11 @@ async function benchTool(tool: Tool, dir: string, tag: string, sleepBin: string)
     peakFds = Math.max(peakFds, s.fds);
     peakRss = Math.max(peakRss, s.rss);
   }
+  const cycleCpu = cpu() - cycleCpu0;
   await tool.stop('cycle');
   const cycleWallS = (Date.now() - c0) / 1000;
   const runs = size();
+  const cycleCpuMs = cycleCpu / Math.max(1, runs - 1);
   log(`${runs - 1} restarts in ${cycleWallS.toFixed(1)} s`);
   await sleep(SETTLE_MS);
   const after = sample();
@@ -188,12 +198,14 @@ async function benchTool(tool: Tool, dir: string, tag: string, sleepBin: string)
     startCliMs: cliDone,
     crash,
     crashTimeouts,
+    crashCpuMs,
     before,
     after,
     peakFds,
     peakRss,
     runs,
     cycleWallS,
+    cycleCpuMs,
     toolRestarts,
   };
 }
@@ -218,6 +230,7 @@ function table(results: Result[]): string {
       'kills (replacement later than 5 s)',
       (r) => `${r.crash.length + r.crashTimeouts} (${r.crashTimeouts})`,
     ),
+    row('daemon CPU time per crash → replacement (ms)', (r) => r.crashCpuMs.toFixed(2)),
     row(`${SERVICES} services: all running (s)`, (r) =>
       r.startAllMs === null ? 'not all within 60 s' : (r.startAllMs / 1000).toFixed(2),
     ),
@@ -232,6 +245,7 @@ function table(results: Result[]): string {
       `crash/restart cycles done (goal ${CYCLES}, cap ${CYCLE_CAP_S} s)`,
       (r) => `${r.runs - 1} in ${r.cycleWallS.toFixed(1)} s`,
     ),
+    row('daemon CPU time per cycle (ms)', (r) => r.cycleCpuMs.toFixed(2)),
     row("the tool's own restart counter", (r) => (r.toolRestarts === null ? 'none' : String(r.toolRestarts))),
     row('daemon fds before → after cycles (peak)', (r) => `${r.before.fds} → ${r.after.fds} (${r.peakFds})`),
     row(
@@ -244,7 +258,8 @@ function table(results: Result[]): string {
 interface Goal {
   goal: string;
   measured: string;
-  met: boolean | null;
+  /** 'partly': the measured part holds but the run could not do all of it (cycles capped by wall time). */
+  met: boolean | null | 'partly';
 }
 
 function goals(results: Result[]): Goal[] {
@@ -287,7 +302,7 @@ function goals(results: Result[]): Goal[] {
   out.push({
     goal: 'flat fds (±2) and memory (< 5 MiB growth) across the cycles',
     measured: `${v.runs - 1} cycles: fds ${signed(dFds, String)}, RSS ${signed(dRss * MiB, mb)} MiB`,
-    met: v.runs - 1 >= CYCLES && Math.abs(dFds) <= 2 && dRss < 5,
+    met: Math.abs(dFds) <= 2 && dRss < 5 ? (v.runs - 1 >= CYCLES ? true : 'partly') : false,
   });
   return out;
 }
@@ -351,7 +366,17 @@ async function main(): Promise<void> {
     '',
     '| goal | measured | met |',
     '|---|---|---|',
-    ...g.map((x) => `| ${x.goal} | ${x.measured} | ${x.met === null ? 'n/a' : x.met ? 'yes' : '**no**'} |`),
+    ...g.map((x) => {
+      const met =
+        x.met === null
+          ? 'n/a'
+          : x.met === 'partly'
+            ? `flat, but over ${CYCLES} cycles not reached within the cap`
+            : x.met
+              ? 'yes'
+              : '**no**';
+      return `| ${x.goal} | ${x.measured} | ${met} |`;
+    }),
     '',
   ].join('\n');
   process.stdout.write(md);
