@@ -371,7 +371,7 @@ async function main(): Promise<void> {
         x.met === null
           ? 'n/a'
           : x.met === 'partly'
-            ? `flat, but over ${CYCLES} cycles not reached within the cap`
+            ? `flat over the cycles done, but fewer than ${CYCLES} within the cap`
             : x.met
               ? 'yes'
               : '**no**';
