@@ -2,7 +2,7 @@ import { VigilError, errorMessage } from '../errors.js';
 import type { Command } from './command.js';
 import { UsageError } from './command.js';
 import { analyze } from './commands/analyze.js';
-import { apply, down, up } from './commands/daemon-cmds.js';
+import { apply, dashboard, down, up } from './commands/daemon-cmds.js';
 import { doctor } from './commands/doctor.js';
 import { startup } from './commands/startup.js';
 import { events, inspect, ls, restart, rm, start, stop } from './commands/service-cmds.js';
@@ -20,6 +20,7 @@ export const commands: Command[] = [
   ls,
   inspect,
   events,
+  dashboard,
   analyze,
   startup,
   doctor,
