@@ -378,7 +378,8 @@ function Runs({ runs }: { runs: Run[] | undefined }) {
         <ol class="runs">
           {list.map((r) => {
             const ms = (r.ended_at ?? Date.now()) - r.started_at;
-            const crashed = r.ended_at !== null && r.reason !== 'stopped' && r.reason !== 'restart';
+            const kind = runKind(r);
+            const crashed = kind === 'crash';
             const exit =
               r.ended_at === null
                 ? 'running'
@@ -388,14 +389,19 @@ function Runs({ runs }: { runs: Run[] | undefined }) {
                     ? `killed by ${r.signal}`
                     : `exit ${r.exit_code ?? '?'}`;
             return (
-              <li key={r.id} class={crashed ? 'crash' : ''}>
+              <li key={r.id} class={kind}>
                 <span
                   class="run-bar"
                   style={{ width: `${Math.max(2, (100 * ms) / longest)}%` }}
                   aria-hidden="true"
                 />
                 <span>
-                  <span aria-hidden="true">{r.ended_at === null ? '● ' : crashed ? '✖ ' : '○ '}</span>
+                  <span aria-hidden="true">{RUN_ICON[kind]} </span>
+                  {crashed ? (
+                    <strong>crash: </strong>
+                  ) : kind === 'acted' ? (
+                    <strong>restarted by Vigil: </strong>
+                  ) : null}
                   {when(r.started_at)} · {duration(ms / 1000)} · pid {r.pid ?? '—'} · {exit}
                   {r.reason ? ` · ${r.reason}` : ''}
                 </span>
@@ -406,6 +412,18 @@ function Runs({ runs }: { runs: Run[] | undefined }) {
       )}
     </section>
   );
+}
+
+const ON_PURPOSE = new Set(['stopped', 'restarted', 'exited']);
+const BY_VIGIL = new Set(['health', 'leak-fds', 'leak-memory', 'memory-limit', 'fd-limit']);
+const RUN_ICON = { running: '●', ok: '○', acted: '↻', crash: '✖' } as const;
+
+/** Running, ended on purpose, ended by a Vigil action (graceful restart), or crashed. */
+function runKind(r: Run): keyof typeof RUN_ICON {
+  if (r.ended_at === null) return 'running';
+  if (r.reason && ON_PURPOSE.has(r.reason)) return 'ok';
+  if (r.reason && BY_VIGIL.has(r.reason)) return 'acted';
+  return 'crash';
 }
 
 function Logs({ initial, live }: { initial: Load<{ lines: LogLine[] }>; live: LogLine[] }) {
