@@ -14,15 +14,15 @@ export const MAX_BODY = 1024 * 1024;
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/;
 
-const startBody = z.strictObject({
+export const startBody = z.strictObject({
   name: z.string().regex(NAME, 'a name is letters, digits, dot, dash or underscore (at most 64)'),
   command: z.array(z.string()).min(1),
   cwd: z.string().min(1),
   env: z.record(z.string(), z.string()).optional(),
   options: z.record(z.string(), z.unknown()).optional(),
 });
-const applyBody = z.strictObject({ path: z.string().min(1), text: z.string() });
-const shutdownBody = z.strictObject({ leave_running: z.boolean().default(false) });
+export const applyBody = z.strictObject({ path: z.string().min(1), text: z.string() });
+export const shutdownBody = z.strictObject({ leave_running: z.boolean().default(false) });
 
 const STATUS: Record<string, 400 | 404 | 409 | 422> = {
   SERVICE_NOT_FOUND: 404,

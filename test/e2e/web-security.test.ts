@@ -3,27 +3,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { createApp, MAX_BODY } from '../../src/api/app.js';
-import { cookieName, SessionStore } from '../../src/api/session.js';
-import type { Daemon } from '../../src/daemon/daemon.js';
+import { MAX_BODY } from '../../src/api/app.js';
+import { cookieName } from '../../src/api/session.js';
 import { runDaemon } from '../../src/daemon/run.js';
 import { isAlive } from '../../src/supervisor/proc.js';
 import { cleanupHome, startDaemon, tempHome, waitFor, type TestDaemon } from '../helpers/daemon.js';
-import { freshLoginUrl, loginCookie, printedLoginUrl, raw } from '../helpers/web.js';
-
-/** Every route the app registers (method, path template), read from the app itself so none is missed. */
-export function registeredRoutes(): { method: string; path: string }[] {
-  const stub = { sessions: new SessionStore(), allowedHosts: [] } as unknown as Daemon;
-  const seen = new Set<string>();
-  const out: { method: string; path: string }[] = [];
-  for (const r of createApp(stub, () => 0).routes) {
-    if (r.method === 'ALL' || r.path === '/*' || r.path === '*') continue;
-    const key = `${r.method} ${r.path}`;
-    if (!seen.has(key)) out.push({ method: r.method, path: r.path });
-    seen.add(key);
-  }
-  return out;
-}
+import { freshLoginUrl, loginCookie, printedLoginUrl, raw, registeredRoutes } from '../helpers/web.js';
 
 const concrete = (path: string) => path.replace(/:name/g, 'x').replace(/:id/g, '1');
 

@@ -1,5 +1,23 @@
 import { request } from 'node:http';
+import { createApp } from '../../src/api/app.js';
+import { SessionStore } from '../../src/api/session.js';
+import type { Daemon } from '../../src/daemon/daemon.js';
 import { waitFor, type TestDaemon } from './daemon.js';
+
+/** Every route the app registers (method, path template), read from the app itself so none is missed. */
+export function registeredRoutes(): { method: string; path: string }[] {
+  // Handlers are never called: the stub only needs what createApp reads while registering.
+  const stub = { sessions: new SessionStore(), allowedHosts: [] } as unknown as Daemon;
+  const seen = new Set<string>();
+  const out: { method: string; path: string }[] = [];
+  for (const r of createApp(stub, () => 0).routes) {
+    if (r.method === 'ALL' || r.path === '/*' || r.path === '*') continue;
+    const key = `${r.method} ${r.path}`;
+    if (!seen.has(key)) out.push({ method: r.method, path: r.path });
+    seen.add(key);
+  }
+  return out;
+}
 
 export interface RawResponse {
   status: number;
