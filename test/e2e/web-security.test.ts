@@ -7,7 +7,9 @@ import { MAX_BODY } from '../../src/api/app.js';
 import { cookieName } from '../../src/api/session.js';
 import { runDaemon } from '../../src/daemon/run.js';
 import { isAlive } from '../../src/supervisor/proc.js';
-import { cleanupHome, startDaemon, tempHome, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import { spawn } from 'node:child_process';
+import { cleanupHome, runCli, startDaemon, tempHome, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import { vigilBin } from '../helpers/paths.js';
 import { freshLoginUrl, loginCookie, printedLoginUrl, raw, registeredRoutes } from '../helpers/web.js';
 
 const concrete = (path: string) => path.replace(/:name/g, 'x').replace(/:id/g, '1');
@@ -413,6 +415,59 @@ describe('SSE stream listeners', () => {
     } finally {
       await daemon.shutdown({ leaveRunning: false });
       cleanupHome(home);
+    }
+  });
+});
+
+describe('login links printed by the CLI', () => {
+  test('`vigil up --detach` prints a working one-time login URL; `vigil dashboard` prints a fresh one', async () => {
+    const home = tempHome();
+    try {
+      const up = await runCli(home, ['up', '--detach', '--port', '0']);
+      assert.equal(up.code, 0, up.stderr);
+      const m = /Dashboard: (http:\/\/127\.0\.0\.1:(\d+)\/login\?code=[\w-]+)\n/.exec(up.stdout);
+      assert.ok(m, up.stdout);
+      const port = Number(m[2]);
+      const c = await loginCookie(port, m[1]!);
+      assert.ok(c.startsWith(`vigil_session_${port}=`));
+      const dash = await runCli(home, ['dashboard']);
+      assert.equal(dash.code, 0, dash.stderr);
+      const m2 = /Dashboard: (\S+)/.exec(dash.stdout);
+      assert.ok(m2 && m2[1] !== m[1], 'a different code');
+      assert.ok((await loginCookie(port, m2[1]!)).startsWith(`vigil_session_${port}=`));
+      const json = await runCli(home, ['dashboard', '--json']);
+      assert.equal((JSON.parse(json.stdout) as { expires_in_s: number }).expires_in_s, 600);
+    } finally {
+      await runCli(home, ['down']);
+      cleanupHome(home);
+    }
+  });
+
+  test('`vigil events -f` prints each new event once, over the SSE stream', async () => {
+    const d = await startDaemon();
+    const child = spawn(process.execPath, [vigilBin(), 'events', '-f', '--json'], {
+      env: { ...process.env, VIGIL_HOME: d.home, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    try {
+      // Started while the follower may still be connecting: the stream's replay (since = the last row
+      // printed) makes the output the same either way — each event exactly once.
+      await d.client.startNew({ name: 'followed', command: ['sleep', '300'], cwd: '/' });
+      const line = await waitFor('the started event', () =>
+        out.split('\n').find((l) => l.includes('"followed"') && l.includes('started')),
+      );
+      const row = JSON.parse(line) as { id: number; kind: string };
+      assert.equal(row.kind, 'state');
+      await d.client.stop('followed');
+      await waitFor('the stopped event', () => out.includes('stopped'));
+      const started = out.split('\n').filter((l) => l.includes('"followed"') && l.includes('started'));
+      assert.equal(started.length, 1, out);
+    } finally {
+      child.kill('SIGTERM');
+      await d.stop();
+      cleanupHome(d.home);
     }
   });
 });
