@@ -4,7 +4,10 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { WEB_DIST } from '../../src/api/static.js';
-import { cleanupHome, startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import { loginUrl } from '../../src/api/session.js';
+import type { Daemon } from '../../src/daemon/daemon.js';
+import { runDaemon } from '../../src/daemon/run.js';
+import { cleanupHome, startDaemon, tempHome, waitFor, type TestDaemon } from '../helpers/daemon.js';
 import { fixture, repoRoot } from '../helpers/paths.js';
 import { printedLoginUrl, raw } from '../helpers/web.js';
 
@@ -33,6 +36,18 @@ async function serves(d: TestDaemon, path: string): Promise<boolean> {
   return !(r.status === 404 && r.body.includes('"NOT_FOUND"'));
 }
 
+const LAUNCH = {
+  executablePath: CHROMIUM,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+};
+
 describe('dashboard in a real browser', { skip }, () => {
   let d: TestDaemon;
   let browser: Browser;
@@ -43,17 +58,7 @@ describe('dashboard in a real browser', { skip }, () => {
     d = await startDaemon();
     await d.client.startNew({ name: 'web-app', command: ['sleep', '3000'], cwd: '/' });
     await d.client.startNew({ name: 'leaky', command: ['python3', fixture('web', 'leaky.py')], cwd: '/' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await chromium.launch(LAUNCH);
     ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await ctx.newPage();
   });
@@ -228,5 +233,103 @@ describe('dashboard in a real browser', { skip }, () => {
     });
     await page.locator(`[data-alert="${open.id}"]`).getByText('acknowledged').first().waitFor();
     await shot(page, 'alerts');
+  });
+});
+
+/** The little of a canvas the pixel check uses (this file is compiled without the DOM library). */
+interface CanvasLike {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> };
+  };
+}
+
+// The daemon in this process, so the test can emit the 'sample' events the probe will emit: this pins
+// down how the dashboard draws live figures, charts and verdicts before the probe lands.
+describe('dashboard with live samples (daemon in-process)', { skip }, () => {
+  let daemon: Daemon;
+  let home: string;
+  let browser: Browser;
+  before(async () => {
+    home = tempHome();
+    daemon = await runDaemon({ home, port: 0, bind: '127.0.0.1', handleSignals: false });
+    daemon.startManual({ name: 'worker', command: ['sleep', '300'], cwd: '/' });
+    browser = await chromium.launch(LAUNCH);
+  });
+  after(async () => {
+    await browser?.close();
+    await daemon?.shutdown({ leaveRunning: false });
+    cleanupHome(home);
+  });
+
+  const sample = (t: number, fds: number, leak: unknown = null) => ({
+    service: 'worker',
+    t,
+    fds,
+    fd_limit: 1024,
+    fds_total: fds + 3,
+    rss_bytes: 50_000_000 + fds * 10_000,
+    pss_bytes: null,
+    mem_limit_bytes: 1_000_000_000,
+    leak,
+  });
+
+  test('samples update the overview bar ("412 / 1024") and the leak verdict with its ETA', async () => {
+    const page = await browser.newPage();
+    await page.goto(loginUrl('127.0.0.1', daemon.opts.port, daemon.sessions.mintCode()));
+    const card = page.locator('[data-service="worker"]');
+    await card.waitFor();
+    await page.locator('.live.on').waitFor();
+    daemon.emit(
+      'sample',
+      sample(Date.now(), 412, {
+        fds: { verdict: 'leak', slope_per_hour: 360, eta_s: 6120 },
+        rss: { verdict: 'ok', slope_per_hour: 0, eta_s: null },
+      }),
+    );
+    await waitFor('the figures', async () => (await card.textContent())?.includes('412 / 1024'));
+    const verdict = (await card.getByTestId('leak-fds').textContent()) ?? '';
+    assert.match(verdict, /leak — full in 1h 42m/);
+    assert.match((await card.getByTestId('leak-rss').textContent()) ?? '', /ok/);
+    const meter = card.getByRole('meter', { name: /open files: 412 \/ 1024/ });
+    assert.equal(await meter.count(), 1, 'the bar has an accessible name with the figures');
+    await shot(page, 'overview-live-samples');
+    await page.close();
+  });
+
+  test('the service page draws fds and memory charts from live samples, with the projected trend', async () => {
+    const page = await browser.newPage();
+    await page.goto(loginUrl('127.0.0.1', daemon.opts.port, daemon.sessions.mintCode()));
+    await page.goto(`http://127.0.0.1:${daemon.opts.port}/services/worker`);
+    await page.getByRole('heading', { level: 1, name: /worker/ }).waitFor();
+    await page.locator('.live.on').waitFor();
+    const t0 = Date.now() - 60_000;
+    for (let i = 0; i < 30; i++) {
+      const leak =
+        i === 29
+          ? { fds: { verdict: 'leak', slope_per_hour: 3600, eta_s: 600 }, rss: null }
+          : { fds: { verdict: 'growing', slope_per_hour: 3600, eta_s: null }, rss: null };
+      daemon.emit('sample', sample(t0 + i * 2000, 400 + i * 2, leak));
+    }
+    const chart = page.locator('figure.chart').first();
+    await waitFor('30 points drawn', async () => (await chart.getAttribute('data-points')) === '30');
+    assert.equal(await chart.getAttribute('data-projected'), '1', 'projected trend drawn for the ETA');
+    const box = await chart.locator('canvas').boundingBox();
+    assert.ok(box && box.width > 200 && box.height > 100, `canvas ${JSON.stringify(box)}`);
+    // Pixels, not just an element: the canvas has non-background content where the series runs.
+    const inked = Number(
+      await chart.locator('canvas').evaluate((el) => {
+        const c = el as unknown as CanvasLike;
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
+        return n;
+      }),
+    );
+    assert.ok(inked > 500, `only ${inked} pixels drawn`);
+    assert.match((await page.getByTestId('leak-fds').textContent()) ?? '', /leak — full in 10m/);
+    await shot(page, 'service-live-samples');
+    await page.close();
   });
 });

@@ -8,13 +8,16 @@ export interface ChartProps {
   data: (number | null)[][];
   series: { label: string; stroke: string; dash?: number[] }[];
   format?: (v: number) => string;
+  /** Measured points (the data may end with a projected one). */
+  points: number;
+  /** Whether a projected trend is drawn. */
+  projected?: boolean;
 }
 
 /** A time-series chart (uPlot); resizes with its container. */
-export function Chart({ title, data, series, format }: ChartProps) {
+export function Chart({ title, data, series, format, points, projected }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const points = data[0]?.length ?? 0;
 
   useEffect(() => {
     const el = box.current;
@@ -31,6 +34,7 @@ export function Chart({ title, data, series, format }: ChartProps) {
           width: 2,
           dash: s.dash,
           spanGaps: true,
+          points: { show: false },
           value: (_u: uPlot, v: number | null) => (v === null ? '—' : format ? format(v) : String(v)),
         })),
       ],
@@ -54,7 +58,12 @@ export function Chart({ title, data, series, format }: ChartProps) {
   }, [data]);
 
   return (
-    <figure class="chart" data-points={points} aria-label={`${title} chart, ${points} points`}>
+    <figure
+      class="chart"
+      data-points={points}
+      data-projected={projected ? '1' : '0'}
+      aria-label={`${title} chart, ${points} points${projected ? ', with the projected trend to the limit' : ''}`}
+    >
       <figcaption>{title}</figcaption>
       <div ref={box} />
     </figure>

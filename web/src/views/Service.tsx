@@ -29,13 +29,23 @@ export function Service({ name }: { name: string }) {
   });
 
   if (insp.state !== 'ok') return <LoadState load={insp} what={`service ${name}`} />;
-  const s = insp.data;
+  // The newest live sample, if newer than the inspected figures, wins (figures, verdicts, projection).
+  const latest = livePoints[livePoints.length - 1] as Sample | undefined;
+  const fresh = latest && latest.t > (insp.data.sampled_at ?? 0) ? latest : null;
+  const s: Inspect = fresh
+    ? {
+        ...insp.data,
+        rss_bytes: fresh.rss_bytes,
+        mem_limit_bytes: fresh.mem_limit_bytes,
+        leak: fresh.leak ?? insp.data.leak,
+      }
+    : insp.data;
   const detail: FdsDetail | null =
     typeof (s as unknown as { fds: unknown }).fds === 'object' && s.fds !== null
       ? (s.fds as unknown as FdsDetail)
       : null;
-  const fdsNow = detail ? detail.total : s.fds;
-  const fdLimit = detail ? detail.limit : s.fd_limit;
+  const fdsNow = fresh ? fresh.fds : detail ? detail.total : s.fds;
+  const fdLimit = fresh ? fresh.fd_limit : detail ? detail.limit : s.fd_limit;
 
   return (
     <article aria-labelledby="h-service">
@@ -180,6 +190,8 @@ function Charts({
         <Chart
           title="Open files (process nearest its limit)"
           data={fdData}
+          points={xs.length}
+          projected={projFds.length > 0}
           series={[
             { label: 'fds', stroke: '#2a6fdb' },
             { label: 'limit', stroke: '#c0392b', dash: [6, 4] },
@@ -189,6 +201,8 @@ function Charts({
         <Chart
           title="Memory (whole tree, RSS)"
           data={memData}
+          points={xs.length}
+          projected={projRss.length > 0}
           format={bytes}
           series={[
             { label: 'rss', stroke: '#16a085' },
@@ -226,7 +240,11 @@ function withProjection(
   const extra = proj.length ? proj[1]![0] : null;
   const x = extra !== null ? [...xs, extra] : [...xs];
   const out: (number | null)[][] = [x];
-  for (const c of cols) out.push(extra !== null ? [...c, null] : [...c]);
+  // The limit (the last column) carries on under the projection, so the crossing is visible.
+  cols.forEach((c, i) => {
+    const carry = i === cols.length - 1 ? (c[c.length - 1] ?? null) : null;
+    out.push(extra !== null ? [...c, carry] : [...c]);
+  });
   const p: (number | null)[] = xs.map(() => null);
   if (proj.length) {
     p[p.length - 1] = proj[0]![1];
