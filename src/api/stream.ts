@@ -7,6 +7,10 @@ import type { EventRow } from '../store/store.js';
 /** Interval of the keep-alive comment: proxies and browsers drop idle streams after 30–60 s. */
 export const HEARTBEAT_MS = 15_000;
 
+/** Streams open at once per daemon: each holds a socket, and a runaway page should not hold hundreds. */
+export const MAX_STREAMS = 64;
+const open = new WeakMap<Daemon, number>();
+
 /** Query of `GET /api/v1/stream`. */
 export const streamQuery = z.strictObject({
   service: z.string().min(1).max(64).optional(),
@@ -31,6 +35,15 @@ export function serveStream(c: Context, daemon: Daemon, q: z.output<typeof strea
   const lastId = c.req.header('last-event-id');
   const since = q.since ?? (lastId && /^\d{1,15}$/.test(lastId) ? Number(lastId) : undefined);
   const wants = (m: { service?: string | null }) => q.service === undefined || m.service === q.service;
+  const count = open.get(daemon) ?? 0;
+  if (count >= MAX_STREAMS) {
+    c.header('retry-after', '5');
+    return c.json(
+      { error: { code: 'TOO_MANY_STREAMS', message: `${MAX_STREAMS} event streams are already open` } },
+      429,
+    );
+  }
+  open.set(daemon, count + 1);
   return streamSSE(c, async (stream) => {
     const queue: Message[] = [];
     let wake: (() => void) | null = null;
@@ -59,7 +72,9 @@ export function serveStream(c: Context, daemon: Daemon, q: z.output<typeof strea
     daemon.on('stopped', onStopped);
     let closed = false;
     const cleanup = () => {
+      if (closed) return;
       closed = true;
+      open.set(daemon, (open.get(daemon) ?? 1) - 1);
       daemon.off('event', onEvent);
       daemon.off('sample', onSample);
       daemon.off('log', onLog);
@@ -72,36 +87,42 @@ export function serveStream(c: Context, daemon: Daemon, q: z.output<typeof strea
     }, HEARTBEAT_MS);
     stream.onAbort(cleanup);
 
-    let replayedTo = 0;
-    await stream.write(': connected\n\n');
-    if (since !== undefined) {
-      // Subscribed first, replayed second: nothing falls between the two; duplicates are skipped by id.
-      for (;;) {
-        const rows = daemon.store.events({
-          sinceId: Math.max(since, replayedTo),
-          service: q.service,
-          limit: 1000,
-        });
-        for (const row of rows) {
-          await stream.writeSSE({ event: 'event', id: String(row.id), data: JSON.stringify(row) });
-          replayedTo = row.id;
+    if (stream.aborted) cleanup();
+    // Whatever ends this function (abort, a failed write), the listeners and the count go with it.
+    try {
+      let replayedTo = 0;
+      await stream.write(': connected\n\n');
+      if (since !== undefined) {
+        // Subscribed first, replayed second: nothing falls between the two; duplicates are skipped by id.
+        for (;;) {
+          const rows = daemon.store.events({
+            sinceId: Math.max(since, replayedTo),
+            service: q.service,
+            limit: 1000,
+          });
+          for (const row of rows) {
+            await stream.writeSSE({ event: 'event', id: String(row.id), data: JSON.stringify(row) });
+            replayedTo = row.id;
+          }
+          if (rows.length < 1000 || closed) break;
         }
-        if (rows.length < 1000 || closed) break;
       }
-    }
-    while (!closed) {
-      const m = queue.shift();
-      if (!m) {
-        await new Promise<void>((r) => (wake = r));
-        wake = null;
-        continue;
+      while (!closed) {
+        const m = queue.shift();
+        if (!m) {
+          await new Promise<void>((r) => (wake = r));
+          wake = null;
+          continue;
+        }
+        if (m.id !== undefined && m.id <= replayedTo) continue;
+        await stream.writeSSE({
+          event: m.event,
+          data: JSON.stringify(m.data),
+          ...(m.id !== undefined ? { id: String(m.id) } : {}),
+        });
       }
-      if (m.id !== undefined && m.id <= replayedTo) continue;
-      await stream.writeSSE({
-        event: m.event,
-        data: JSON.stringify(m.data),
-        ...(m.id !== undefined ? { id: String(m.id) } : {}),
-      });
+    } finally {
+      cleanup();
     }
   });
 }

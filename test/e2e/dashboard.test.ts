@@ -298,6 +298,59 @@ describe('dashboard with live samples (daemon in-process)', { skip }, () => {
     await page.close();
   });
 
+  test('the service page renders fds by type, top targets, sockets, the process tree and live logs', async () => {
+    // Shape contract: until the probe lands, inspect is extended in-process with the shapes agreed in
+    // issue 8 (the processes are the service's real ones); logs arrive on the daemon's real 'log' channel.
+    const real = daemon.inspect.bind(daemon);
+    daemon.inspect = (name: string) => {
+      const v = real(name);
+      return {
+        ...v,
+        fds: {
+          total: 37,
+          limit: 1024,
+          by_type: { file: 20, socket: 12, pipe: 5 },
+          top_targets: [{ target: '/var/lib/app/db.sqlite-wal', count: 14, slope_per_hour: 12 }],
+        },
+        sockets: {
+          by_state: { ESTABLISHED: 10, CLOSE_WAIT: 2 },
+          by_remote: [{ remote: '10.0.0.5:5432', protocol: 'tcp', state: 'CLOSE_WAIT', count: 2 }],
+        },
+        processes: [
+          { pid: v.pid!, ppid: process.pid, cmd: 'sleep 300', fds: 3, fd_limit: 1024, rss_bytes: 1_000_000 },
+        ],
+      };
+    };
+    try {
+      const page = await browser.newPage();
+      await page.goto(loginUrl('127.0.0.1', daemon.opts.port, daemon.sessions.mintCode()));
+      await page.goto(`http://127.0.0.1:${daemon.opts.port}/services/worker`);
+      await page.getByRole('table', { name: 'Top targets' }).waitFor();
+      const top = (await page.getByRole('table', { name: 'Top targets' }).textContent()) ?? '';
+      assert.match(top, /db\.sqlite-wal.*14.*\+12\/h/);
+      assert.match((await page.getByRole('table', { name: 'By type' }).textContent()) ?? '', /socket\s*12/);
+      assert.match(
+        (await page.getByRole('table', { name: 'By remote endpoint' }).textContent()) ?? '',
+        /10\.0\.0\.5:5432.*CLOSE_WAIT/,
+      );
+      assert.match((await page.locator('ul.tree').textContent()) ?? '', /sleep 300/);
+      await page.locator('.live.on').waitFor();
+      daemon.emit('log', {
+        service: 'worker',
+        stream: 'err',
+        text: 'connection pool exhausted',
+        t: Date.now(),
+      });
+      daemon.emit('log', { service: 'other', stream: 'out', text: 'not mine', t: Date.now() });
+      await page.getByRole('log').getByText('connection pool exhausted').waitFor();
+      assert.doesNotMatch((await page.getByRole('log').textContent()) ?? '', /not mine/);
+      await shot(page, 'service-detail');
+      await page.close();
+    } finally {
+      daemon.inspect = real;
+    }
+  });
+
   test('the service page draws fds and memory charts from live samples, with the projected trend', async () => {
     const page = await browser.newPage();
     await page.goto(loginUrl('127.0.0.1', daemon.opts.port, daemon.sessions.mintCode()));

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { MAX_BODY } from '../../src/api/app.js';
+import { MAX_STREAMS } from '../../src/api/stream.js';
 import { cookieName } from '../../src/api/session.js';
 import { runDaemon } from '../../src/daemon/run.js';
 import { isAlive } from '../../src/supervisor/proc.js';
@@ -370,6 +371,30 @@ describe('SSE stream listeners', () => {
         ac.abort();
         await reader.cancel().catch(() => undefined);
       }
+      // At most MAX_STREAMS at once; the next is refused (429) until one closes.
+      const held: AbortController[] = [];
+      for (let i = 0; i < MAX_STREAMS; i++) {
+        const ac = new AbortController();
+        const res = await fetch(base, {
+          headers: { authorization: `Bearer ${daemon.token}` },
+          signal: ac.signal,
+        });
+        assert.equal(res.status, 200, `stream ${i + 1}`);
+        await res.body!.getReader().read();
+        held.push(ac);
+      }
+      const over = await fetch(base, { headers: { authorization: `Bearer ${daemon.token}` } });
+      assert.equal(over.status, 429);
+      for (const ac of held) ac.abort();
+      await waitFor('a stream slot to free', async () => {
+        const ac = new AbortController();
+        const r = await fetch(base, {
+          headers: { authorization: `Bearer ${daemon.token}` },
+          signal: ac.signal,
+        });
+        ac.abort();
+        return r.status === 200;
+      });
       await waitFor(
         'listeners to be removed',
         () => ['event', 'sample', 'log', 'stopped'].every((e, i) => daemon.listenerCount(e) === before[i]),

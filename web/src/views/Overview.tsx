@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useLoad, useStream } from '../api';
 import { Leak, Meter, Status } from '../components/badges';
 import { bytes, duration } from '../format';
@@ -10,6 +10,11 @@ export function Overview({ go }: { go: (path: string) => void }) {
   const [version, setVersion] = useState(0);
   const [samples, setSamples] = useState<Record<string, Sample>>({});
   const list = useLoad<ServiceView[]>('/api/v1/services', version);
+  // Uptimes move on without events: refresh every 10 s as well.
+  useEffect(() => {
+    const timer = setInterval(() => setVersion((v) => v + 1), 10_000);
+    return () => clearInterval(timer);
+  }, []);
   const live = useStream('', {
     event: (e) => {
       const row = e as EventRow;

@@ -269,7 +269,9 @@ function Fds({ detail }: { detail: FdsDetail | null }) {
             <thead>
               <tr>
                 <th scope="col">type</th>
-                <th scope="col">count</th>
+                <th scope="col" class="num">
+                  count
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -286,8 +288,12 @@ function Fds({ detail }: { detail: FdsDetail | null }) {
             <thead>
               <tr>
                 <th scope="col">target</th>
-                <th scope="col">count</th>
-                <th scope="col">growth</th>
+                <th scope="col" class="num">
+                  count
+                </th>
+                <th scope="col" class="num">
+                  growth
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -335,7 +341,9 @@ function Sockets({ sockets }: { sockets: Inspect['sockets'] }) {
                 <th scope="col">remote</th>
                 <th scope="col">protocol</th>
                 <th scope="col">state</th>
-                <th scope="col">count</th>
+                <th scope="col" class="num">
+                  count
+                </th>
               </tr>
             </thead>
             <tbody>
