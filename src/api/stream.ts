@@ -35,6 +35,8 @@ export function serveStream(c: Context, daemon: Daemon, q: z.output<typeof strea
   const lastId = c.req.header('last-event-id');
   const since = q.since ?? (lastId && /^\d{1,15}$/.test(lastId) ? Number(lastId) : undefined);
   const wants = (m: { service?: string | null }) => q.service === undefined || m.service === q.service;
+  // HEAD gets the headers only: a stream nobody reads would hold its listeners until the daemon stops.
+  if (c.req.method === 'HEAD') return c.body(null, 200, { 'content-type': 'text/event-stream' });
   const count = open.get(daemon) ?? 0;
   if (count >= MAX_STREAMS) {
     c.header('retry-after', '5');

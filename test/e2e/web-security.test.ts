@@ -371,6 +371,16 @@ describe('SSE stream listeners', () => {
         ac.abort();
         await reader.cancel().catch(() => undefined);
       }
+      // HEAD answers with headers only and subscribes nothing.
+      for (let i = 0; i < 5; i++) {
+        const h = await raw(daemon.opts.port, {
+          method: 'HEAD',
+          path: '/api/v1/stream',
+          headers: { authorization: `Bearer ${daemon.token}` },
+        });
+        assert.equal(h.status, 200);
+      }
+      assert.equal(daemon.listenerCount('event'), before[0], 'HEAD streams hold no listener');
       // At most MAX_STREAMS at once; the next is refused (429) until one closes.
       const held: AbortController[] = [];
       for (let i = 0; i < MAX_STREAMS; i++) {
