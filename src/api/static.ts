@@ -24,7 +24,8 @@ export const PAGE_HEADERS: Record<string, string> = {
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on form POSTs (log out).
+  'referrer-policy': 'same-origin',
 };
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Vigil</title>

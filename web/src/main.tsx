@@ -55,6 +55,9 @@ function App() {
           {link('/', 'Services')}
           {link('/alerts', 'Alerts')}
         </nav>
+        <form method="post" action="/logout" class="logout">
+          <button type="submit">Log out</button>
+        </form>
       </header>
       <main id="main" tabIndex={-1}>
         {r.view === 'service' ? (

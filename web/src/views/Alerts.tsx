@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { post, useLoad, useStream } from '../api';
 import { when } from '../format';
 import type { Alert, EventRow } from '../types';
@@ -9,6 +9,11 @@ export function Alerts() {
   const [version, setVersion] = useState(0);
   const [err, setErr] = useState<string | null>(null);
   const alerts = useLoad<Alert[]>('/api/v1/alerts', version);
+  // Alerts also resolve without an event this page recognises: refresh every 15 s as well.
+  useEffect(() => {
+    const timer = setInterval(() => setVersion((v) => v + 1), 15_000);
+    return () => clearInterval(timer);
+  }, []);
   useStream('', {
     event: (e) => {
       if ((e as EventRow).kind.startsWith('alert')) setVersion((v) => v + 1);
