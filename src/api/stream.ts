@@ -46,6 +46,8 @@ export function serveStream(c: Context, daemon: Daemon, q: z.output<typeof strea
     );
   }
   open.set(daemon, count + 1);
+  // Each stream adds a listener per channel; the default cap of 10 would warn of a leak that is not one.
+  if (daemon.getMaxListeners() < MAX_STREAMS + 16) daemon.setMaxListeners(MAX_STREAMS + 16);
   return streamSSE(c, async (stream) => {
     const queue: Message[] = [];
     let wake: (() => void) | null = null;
