@@ -364,6 +364,31 @@ describe('dashboard with live samples (daemon in-process)', { skip }, () => {
     }
   });
 
+  test('unexpected data shapes never blank the page', async () => {
+    const real = daemon.inspect.bind(daemon);
+    daemon.inspect = (name: string) => ({
+      ...real(name),
+      runs: 'not a list',
+      processes: { pid: 1 },
+      fds: { total: 'many', by_type: null, top_targets: 5 },
+      sockets: { by_remote: 'x', by_state: 7 },
+      leak: { fds: { verdict: 'leak' }, rss: 3 },
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(loginUrl('127.0.0.1', daemon.opts.port, daemon.sessions.mintCode()));
+      await page.goto(`http://127.0.0.1:${daemon.opts.port}/services/worker`);
+      await page.getByRole('button', { name: 'Restart worker' }).waitFor();
+      await page.getByRole('heading', { name: 'Logs' }).waitFor();
+      assert.ok(await page.getByRole('heading', { name: 'Recent runs' }).isVisible());
+      await page.close();
+    } finally {
+      daemon.inspect = real;
+    }
+  });
+
   test('the service page draws fds and memory charts from live samples, with the projected trend', async () => {
     const page = await browser.newPage();
     await page.goto(loginUrl('127.0.0.1', daemon.opts.port, daemon.sessions.mintCode()));

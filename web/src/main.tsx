@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Alerts } from './views/Alerts';
 import { Overview } from './views/Overview';
 import { Service } from './views/Service';
+import { Guard } from './views/common';
 import './style.css';
 
 function route(path: string) {
@@ -60,13 +61,15 @@ function App() {
         </form>
       </header>
       <main id="main" tabIndex={-1}>
-        {r.view === 'service' ? (
-          <Service key={r.name} name={r.name} />
-        ) : r.view === 'alerts' ? (
-          <Alerts />
-        ) : (
-          <Overview go={go} />
-        )}
+        <Guard what="page" key={path}>
+          {r.view === 'service' ? (
+            <Service key={r.name} name={r.name} />
+          ) : r.view === 'alerts' ? (
+            <Alerts />
+          ) : (
+            <Overview go={go} />
+          )}
+        </Guard>
       </main>
     </>
   );

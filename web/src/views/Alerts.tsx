@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { post, useLoad, useStream } from '../api';
 import { when } from '../format';
 import type { Alert, EventRow } from '../types';
-import { Empty, LoadState } from './common';
+import { arr, Empty, LoadState } from './common';
 
 /** Open and resolved alerts; open ones can be acknowledged. */
 export function Alerts() {
@@ -20,8 +20,9 @@ export function Alerts() {
     },
   });
   if (alerts.state !== 'ok') return <Wrap>{<LoadState load={alerts} what="alerts" />}</Wrap>;
-  const open = alerts.data.filter((a) => a.status === 'open');
-  const resolved = alerts.data.filter((a) => a.status !== 'open');
+  const all = arr(alerts.data);
+  const open = all.filter((a) => a.status === 'open');
+  const resolved = all.filter((a) => a.status !== 'open');
   const ack = async (id: number) => {
     setErr(await post(`/api/v1/alerts/${id}/ack`));
     setVersion((v) => v + 1);

@@ -3,7 +3,7 @@ import { useLoad, useStream } from '../api';
 import { Leak, Meter, Status } from '../components/badges';
 import { bytes, duration } from '../format';
 import type { EventRow, Sample, ServiceView } from '../types';
-import { Empty, LoadState } from './common';
+import { arr, Empty, LoadState } from './common';
 
 /** Every service, live: state changes reload the list, samples update figures in place. */
 export function Overview({ go }: { go: (path: string) => void }) {
@@ -26,7 +26,7 @@ export function Overview({ go }: { go: (path: string) => void }) {
     },
   });
   if (list.state !== 'ok') return <LoadState load={list} what="services" />;
-  const rows = list.data.map((s) => {
+  const rows = arr(list.data).map((s) => {
     const smp = samples[s.name];
     return smp && (s.sampled_at ?? 0) < smp.t ? { ...s, ...smp, leak: smp.leak ?? s.leak } : s;
   });

@@ -4,7 +4,7 @@ import { Leak, Meter, Status } from '../components/badges';
 import { Chart } from '../components/Chart';
 import { bytes, duration, slope, when } from '../format';
 import type { EventRow, FdsDetail, HistoryPoint, Inspect, LogLine, Run, Sample } from '../types';
-import { Empty, LoadState } from './common';
+import { arr, Empty, Guard, LoadState } from './common';
 import { LiveDot } from './Overview';
 
 const HISTORY_WINDOW_MS = 6 * 3600_000;
@@ -91,12 +91,24 @@ export function Service({ name }: { name: string }) {
           </>
         ) : null}
       </dl>
-      <Charts hist={hist} live={livePoints} insp={s} />
-      <Fds detail={detail} />
-      <Sockets sockets={s.sockets} />
-      <Processes procs={s.processes} />
-      <Runs runs={s.runs} />
-      <Logs initial={logs} live={liveLogs} />
+      <Guard what="charts">
+        <Charts hist={hist} live={livePoints} insp={s} />
+      </Guard>
+      <Guard what="open files">
+        <Fds detail={detail} />
+      </Guard>
+      <Guard what="sockets">
+        <Sockets sockets={s.sockets} />
+      </Guard>
+      <Guard what="process tree">
+        <Processes procs={s.processes} />
+      </Guard>
+      <Guard what="runs">
+        <Runs runs={s.runs} />
+      </Guard>
+      <Guard what="logs">
+        <Logs initial={logs} live={liveLogs} />
+      </Guard>
     </article>
   );
 }
@@ -160,7 +172,7 @@ function Charts({
   insp: Inspect;
 }) {
   const points = useMemo(() => {
-    const base = hist.state === 'ok' ? hist.data.points : [];
+    const base = hist.state === 'ok' ? arr(hist.data?.points) : [];
     const last = base.length ? base[base.length - 1]!.t : 0;
     return [...base, ...live.filter((p) => p.t > last)];
   }, [hist, live]);
@@ -256,7 +268,7 @@ function withProjection(
 
 function Fds({ detail }: { detail: FdsDetail | null }) {
   const types = Object.entries(detail?.by_type ?? {}).sort((a, b) => b[1] - a[1]);
-  const top = detail?.top_targets ?? [];
+  const top = arr(detail?.top_targets);
   return (
     <section aria-labelledby="h-fds">
       <h2 id="h-fds">Open files</h2>
@@ -316,7 +328,7 @@ function Fds({ detail }: { detail: FdsDetail | null }) {
 }
 
 function Sockets({ sockets }: { sockets: Inspect['sockets'] }) {
-  const rows = sockets?.by_remote ?? [];
+  const rows = arr(sockets?.by_remote);
   const states = Object.entries(sockets?.by_state ?? {});
   return (
     <section aria-labelledby="h-sockets">
@@ -366,7 +378,7 @@ function Sockets({ sockets }: { sockets: Inspect['sockets'] }) {
 type Proc = NonNullable<Inspect['processes']>[number];
 
 function Processes({ procs }: { procs: Inspect['processes'] }) {
-  const list = procs ?? [];
+  const list = arr(procs);
   const pids = new Set(list.map((p) => p.pid));
   const roots = list.filter((p) => !pids.has(p.ppid));
   const kids = (pid: number) => list.filter((p) => p.ppid === pid);
@@ -393,7 +405,7 @@ function Processes({ procs }: { procs: Inspect['processes'] }) {
 }
 
 function Runs({ runs }: { runs: Run[] | undefined }) {
-  const list = runs ?? [];
+  const list = arr(runs);
   const longest = Math.max(1, ...list.map((r) => (r.ended_at ?? Date.now()) - r.started_at));
   return (
     <section aria-labelledby="h-runs">
@@ -453,7 +465,7 @@ function runKind(r: Run): keyof typeof RUN_ICON {
 }
 
 function Logs({ initial, live }: { initial: Load<{ lines: LogLine[] }>; live: LogLine[] }) {
-  const lines = [...(initial.state === 'ok' ? initial.data.lines : []), ...live].slice(-MAX_LOG_LINES);
+  const lines = [...(initial.state === 'ok' ? arr(initial.data?.lines) : []), ...live].slice(-MAX_LOG_LINES);
   return (
     <section aria-labelledby="h-logs">
       <h2 id="h-logs">Logs</h2>

@@ -1,4 +1,4 @@
-import type { ComponentChildren } from 'preact';
+import { Component, type ComponentChildren } from 'preact';
 import type { Load } from '../api';
 
 /** An empty state: said plainly, never a blank area. */
@@ -37,4 +37,29 @@ export function LoggedOut() {
       </p>
     </section>
   );
+}
+
+/** Keeps one section's failure (an unexpected data shape) from blanking the whole page. */
+export class Guard extends Component<
+  { what: string; children: ComponentChildren },
+  { error: string | null }
+> {
+  override state = { error: null as string | null };
+  override componentDidCatch(err: unknown) {
+    this.setState({ error: String(err) });
+  }
+  override render() {
+    if (this.state.error)
+      return (
+        <p class="error" role="alert">
+          The {this.props.what} could not be shown: {this.state.error}
+        </p>
+      );
+    return this.props.children;
+  }
+}
+
+/** `v` if it is an array, else an empty one (data from a daemon of another version). */
+export function arr<T>(v: T[] | null | undefined): T[] {
+  return Array.isArray(v) ? v : [];
 }
