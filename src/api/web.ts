@@ -50,9 +50,11 @@ export function mountWeb(app: Hono, sessions: SessionStore, port: () => number):
         'Login links work once and expire after 10 minutes. Run <code>vigil dashboard</code> for a fresh one.',
       );
     }
+    // Behind a TLS-terminating proxy (its name in daemon.allowed_hosts) the cookie is HTTPS-only too.
+    const secure = c.req.header('x-forwarded-proto') === 'https' ? '; Secure' : '';
     c.header(
       'set-cookie',
-      `${cookieName(port())}=${r.session}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_TTL_MS / 1000}`,
+      `${cookieName(port())}=${r.session}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_TTL_MS / 1000}${secure}`,
     );
     c.header('cache-control', 'no-store');
     c.header('referrer-policy', 'no-referrer');

@@ -110,6 +110,29 @@ describe('dashboard in a real browser', { skip }, () => {
     await other.close();
   });
 
+  test('one browser logged in to two daemons keeps both sessions (cookies named with the port)', async () => {
+    const d2 = await startDaemon();
+    try {
+      await d2.client.startNew({ name: 'second-app', command: ['sleep', '300'], cwd: '/' });
+      const both = await browser.newContext();
+      const p = await both.newPage();
+      await p.goto(await freshLoginUrl(d));
+      await p.locator('[data-service="web-app"]').waitFor();
+      await p.goto(await printedLoginUrl(d2));
+      await p.locator('[data-service="second-app"]').waitFor();
+      const names = (await both.cookies()).map((c) => c.name).sort();
+      assert.deepEqual(names, [`vigil_session_${d.port}`, `vigil_session_${d2.port}`].sort());
+      // Back to the first: still logged in, still its own services.
+      await p.goto(`http://127.0.0.1:${d.port}/`);
+      await p.locator('[data-service="web-app"]').waitFor();
+      assert.equal(await p.locator('[data-service="second-app"]').count(), 0);
+      await both.close();
+    } finally {
+      await d2.stop();
+      cleanupHome(d2.home);
+    }
+  });
+
   test('a state change reaches the open overview live (SSE), without a reload', async () => {
     await page.goto(`http://127.0.0.1:${d.port}/`);
     const card = page.locator('[data-service="web-app"]');

@@ -58,6 +58,17 @@ describe('web security', () => {
     assert.match(set, new RegExp(`^vigil_session_${d.port}=[A-Za-z0-9_-]{40,}; `));
     assert.match(set, /HttpOnly/);
     assert.match(set, /SameSite=Lax/);
+    assert.doesNotMatch(set, /Secure/, 'plain HTTP on loopback: a Secure cookie would never come back');
+    const viaTls = new URL(await freshLoginUrl(d));
+    const proxied = await raw(d.port, {
+      path: viaTls.pathname + viaTls.search,
+      headers: { 'x-forwarded-proto': 'https' },
+    });
+    assert.match(
+      String(proxied.headers['set-cookie']),
+      /; Secure$/,
+      'behind a TLS proxy the cookie is Secure',
+    );
     const ok = await raw(d.port, { path: '/api/v1/services', headers: { cookie } });
     assert.equal(ok.status, 200);
     assert.ok(Array.isArray(JSON.parse(ok.body)));
