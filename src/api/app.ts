@@ -5,21 +5,25 @@ import { z } from 'zod';
 import type { Daemon } from '../daemon/daemon.js';
 import { VigilError } from '../errors.js';
 import { allowedHosts, bearer, originAllowed, tokenMatches } from './auth.js';
+// web: sessions, SSE and the dashboard (src/api/session.ts, stream.ts, web.ts)
+import { serveStream, streamQuery } from './stream.js';
+import { CODE_TTL_MS, loginUrl } from './session.js';
+import { csrfOk, mountWeb, sessionOf, type Principal } from './web.js';
 
 /** Largest request body accepted (a vigil.yaml fits many times over). */
 export const MAX_BODY = 1024 * 1024;
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/;
 
-const startBody = z.strictObject({
+export const startBody = z.strictObject({
   name: z.string().regex(NAME, 'a name is letters, digits, dot, dash or underscore (at most 64)'),
   command: z.array(z.string()).min(1),
   cwd: z.string().min(1),
   env: z.record(z.string(), z.string()).optional(),
   options: z.record(z.string(), z.unknown()).optional(),
 });
-const applyBody = z.strictObject({ path: z.string().min(1), text: z.string() });
-const shutdownBody = z.strictObject({ leave_running: z.boolean().default(false) });
+export const applyBody = z.strictObject({ path: z.string().min(1), text: z.string() });
+export const shutdownBody = z.strictObject({ leave_running: z.boolean().default(false) });
 
 const STATUS: Record<string, 400 | 404 | 409 | 422> = {
   SERVICE_NOT_FOUND: 404,
@@ -74,7 +78,7 @@ export function createApp(daemon: Daemon, port: () => number, extraHosts: string
 
   // Host and Origin: a foreign page cannot reach the daemon by DNS rebinding or cross-site requests.
   app.use('*', async (c, next) => {
-    const hosts = allowedHosts(port(), extraHosts);
+    const hosts = allowedHosts(port(), [...extraHosts, ...daemon.allowedHosts]);
     const host = (c.req.header('host') ?? '').toLowerCase();
     if (!hosts.has(host)) return fail(c, 403, 'FORBIDDEN_HOST', `Host '${host}' is not allowed`);
     if (!originAllowed(c.req.header('origin'), hosts))
@@ -90,6 +94,9 @@ export function createApp(daemon: Daemon, port: () => number, extraHosts: string
   );
 
   const authed = (c: Context) => tokenMatches(bearer(c.req.header('authorization')), daemon.token);
+  // web: the dashboard's session cookie is as good as the token for /api/*, CSRF-checked.
+  const principal = (c: Context): Principal =>
+    authed(c) ? 'token' : daemon.sessions.valid(sessionOf(c, port())) ? 'session' : null;
 
   app.get('/health', (c) => {
     const list = daemon.list();
@@ -122,7 +129,11 @@ export function createApp(daemon: Daemon, port: () => number, extraHosts: string
   });
 
   app.use('/api/*', async (c, next) => {
-    if (!authed(c)) return fail(c, 401, 'UNAUTHORIZED', 'missing or wrong token (Authorization: Bearer …)');
+    const who = principal(c);
+    if (!who)
+      return fail(c, 401, 'UNAUTHORIZED', 'missing or wrong token (Authorization: Bearer …) or session');
+    if (who === 'session' && !csrfOk(c))
+      return fail(c, 403, 'FORBIDDEN_ORIGIN', 'a cookie-authenticated change needs an Origin header');
     await next();
   });
 
@@ -236,6 +247,19 @@ export function createApp(daemon: Daemon, port: () => number, extraHosts: string
     setImmediate(() => void daemon.shutdown({ leaveRunning: b.leave_running }));
     return c.json({ stopping: true, leave_running: b.leave_running, pid: process.pid });
   });
+  // web: a fresh one-time login code (token only: a session cannot mint logins for others).
+  api.get('/login-code', (c) => {
+    if (!authed(c)) return fail(c, 403, 'TOKEN_REQUIRED', 'minting a login code needs the token');
+    const code = daemon.sessions.mintCode();
+    return c.json({ code, url: loginUrl('127.0.0.1', port(), code), expires_in_s: CODE_TTL_MS / 1000 });
+  });
+  // web: server-sent events (event rows, samples, logs with ?logs=1).
+  api.get('/stream', (c) => {
+    const q = streamQuery.safeParse(c.req.query());
+    if (!q.success) return fail(c, 400, 'BAD_REQUEST', q.error.issues.map((i) => i.message).join('; '));
+    return serveStream(c, daemon, q.data);
+  });
   app.route('/api/v1', api);
+  mountWeb(app, daemon.sessions, port);
   return app;
 }

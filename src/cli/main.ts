@@ -2,7 +2,7 @@ import { VigilError, errorMessage } from '../errors.js';
 import type { Command } from './command.js';
 import { UsageError } from './command.js';
 import { analyze } from './commands/analyze.js';
-import { apply, down, up } from './commands/daemon-cmds.js';
+import { apply, dashboard, down, up } from './commands/daemon-cmds.js';
 import { doctor } from './commands/doctor.js';
 import { startup } from './commands/startup.js';
 import { exportCmd } from './commands/export.js';
@@ -24,6 +24,7 @@ export const commands: Command[] = [
   logs,
   events,
   exportCmd,
+  dashboard,
   analyze,
   startup,
   doctor,

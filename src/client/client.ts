@@ -32,6 +32,51 @@ function logQuery(o: LogQuery): URLSearchParams {
   return q;
 }
 
+/** One server-sent event: its name, its id if any, and its JSON data parsed. */
+export interface StreamMessage {
+  event: string;
+  id: string | null;
+  data: unknown;
+}
+
+/** Incremental parser of a text/event-stream (comments skipped, multi-line data joined). */
+export class SseParser {
+  private buf = '';
+  /** Feeds text; returns the complete messages it closed. */
+  push(text: string): StreamMessage[] {
+    this.buf += text;
+    const out: StreamMessage[] = [];
+    for (;;) {
+      const m = /\r?\n\r?\n/.exec(this.buf);
+      if (!m) break;
+      const block = this.buf.slice(0, m.index);
+      this.buf = this.buf.slice(m.index + m[0].length);
+      let event = 'message';
+      let id: string | null = null;
+      const data: string[] = [];
+      for (const line of block.split(/\r?\n/)) {
+        if (line === '' || line.startsWith(':')) continue;
+        const colon = line.indexOf(':');
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'event') event = value;
+        else if (field === 'id') id = value;
+        else if (field === 'data') data.push(value);
+      }
+      if (data.length === 0) continue;
+      const raw = data.join('\n');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        parsed = raw;
+      }
+      out.push({ event, id, data: parsed });
+    }
+    return out;
+  }
+}
+
 export interface ClientOptions {
   home?: string;
   port?: number;
@@ -233,6 +278,47 @@ export class VigilClient {
     if (opts.limit !== undefined) q.set('limit', String(opts.limit));
     if (opts.service !== undefined) q.set('service', opts.service);
     return this.request('GET', `/api/v1/events?${q}`);
+  }
+  /** A fresh one-time dashboard login code (needs the token). */
+  loginCode(): Promise<{ code: string; url: string; expires_in_s: number }> {
+    return this.request('GET', '/api/v1/login-code');
+  }
+  /**
+   * Follows the daemon's server-sent events (`event` rows, `sample`s, and `log` lines with `logs`).
+   * Ends when the daemon closes the stream or `signal` aborts.
+   */
+  async *stream(
+    opts: { service?: string; logs?: boolean; since?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<StreamMessage> {
+    const q = new URLSearchParams();
+    if (opts.service !== undefined) q.set('service', opts.service);
+    if (opts.logs) q.set('logs', '1');
+    if (opts.since !== undefined) q.set('since', String(opts.since));
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}/api/v1/stream?${q}`, {
+        headers: { authorization: `Bearer ${this.readToken()}`, accept: 'text/event-stream' },
+        signal: opts.signal,
+      });
+    } catch (err) {
+      if (opts.signal?.aborted) return;
+      void err;
+      throw new VigilError('DAEMON_NOT_RUNNING', `cannot reach the Vigil daemon at ${this.baseUrl}`);
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text();
+      throw new VigilError(`HTTP_${res.status}`, `stream refused: HTTP ${res.status} ${text.slice(0, 200)}`);
+    }
+    const parser = new SseParser();
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        for (const m of parser.push(decoder.decode(chunk, { stream: true }))) yield m;
+      }
+    } catch (err) {
+      if (opts.signal?.aborted) return;
+      throw err;
+    }
   }
   shutdown(leaveRunning: boolean): Promise<{ pid: number }> {
     return this.request('POST', '/api/v1/shutdown', { leave_running: leaveRunning });

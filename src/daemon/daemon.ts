@@ -21,6 +21,7 @@ import { DaemonLog } from './logger.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { serviceView, type ResourceView, type ServiceView } from './views.js';
 import { dirname } from 'node:path';
+import { SessionStore } from '../api/session.js';
 
 export interface DaemonOptions {
   home: string;
@@ -65,6 +66,10 @@ export class Daemon extends EventEmitter {
   server: Server | null = null;
   history!: History;
   monitor!: Monitor;
+  /** Dashboard login codes and sessions (memory only: a restart logs browsers out). */
+  readonly sessions = new SessionStore();
+  /** Extra Host names accepted (config `daemon.allowed_hosts`, for tunnels). */
+  allowedHosts: string[] = [];
   private stopping: Promise<void> | null = null;
 
   constructor(readonly opts: DaemonOptions) {
@@ -329,6 +334,7 @@ export class Daemon extends EventEmitter {
     const config = parseConfig(text, path, dirname(path));
     if (config.daemon?.max_concurrent !== undefined)
       this.supervisor.maxConcurrent = config.daemon.max_concurrent;
+    this.allowedHosts = config.daemon?.allowed_hosts ?? [];
     const r = await this.supervisor.apply(path, config.services, (a, b) => diffService(a, b).restart);
     this.recordEvent({
       service: '',

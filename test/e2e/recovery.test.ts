@@ -42,10 +42,14 @@ test('daemon kill -9: the next daemon takes services back (same pid, no duplicat
     assert.equal(s.pid, pid, 'same pid taken back');
     assert.equal(s.status, 'running');
     assert.deepEqual(processesOf(home, 'survivor'), [pid], 'no duplicate started');
-    const v = await waitFor('victim restarted', async () => {
-      const x = await d.client.inspect('victim');
-      return x.pid && x.pid !== victimPid ? x : null;
-    }, 20_000);
+    const v = await waitFor(
+      'victim restarted',
+      async () => {
+        const x = await d.client.inspect('victim');
+        return x.pid && x.pid !== victimPid ? x : null;
+      },
+      20_000,
+    );
     assert.ok(isAlive(v.pid!));
     const runs = v.runs as { pid: number; exit_known: boolean; reason: string }[];
     const lost = runs.find((r) => r.pid === victimPid)!;
@@ -62,10 +66,14 @@ test('daemon kill -9: the next daemon takes services back (same pid, no duplicat
 
     // A taken-back process is still supervised: when it dies, it is restarted per policy.
     process.kill(pid, 'SIGKILL');
-    const again = await waitFor('survivor restarted', async () => {
-      const x = await d.client.inspect('survivor');
-      return x.pid && x.pid !== pid ? x : null;
-    }, 20_000);
+    const again = await waitFor(
+      'survivor restarted',
+      async () => {
+        const x = await d.client.inspect('survivor');
+        return x.pid && x.pid !== pid ? x : null;
+      },
+      20_000,
+    );
     assert.equal(again.last_exit?.exit_known, false);
     assert.match(again.last_exit?.detail ?? '', /unknown/);
     // And stopping the restarted one leaves nothing behind.
@@ -112,10 +120,14 @@ test('a reused pid is never mistaken for a service: start time is checked', asyn
     db.prepare('UPDATE runs SET start_ticks = start_ticks - 1 WHERE pid = ?').run(pid);
     db.close();
     d = await startDaemon({ home });
-    const s = await waitFor('new process', async () => {
-      const x = await d.client.inspect('reuse');
-      return x.pid && x.pid !== pid ? x : null;
-    }, 20_000);
+    const s = await waitFor(
+      'new process',
+      async () => {
+        const x = await d.client.inspect('reuse');
+        return x.pid && x.pid !== pid ? x : null;
+      },
+      20_000,
+    );
     assert.notEqual(s.pid, pid, 'the process with the reused pid is not taken back');
     process.kill(pid, 'SIGKILL'); // the impostor was not ours to manage
   } finally {

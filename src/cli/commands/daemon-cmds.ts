@@ -8,6 +8,7 @@ import { ensureHome, homePaths, resolveHome } from '../../daemon/home.js';
 import { runningDaemonPid } from '../../daemon/pidfile.js';
 import { isLoopback, runDaemon } from '../../daemon/run.js';
 import { VigilError } from '../../errors.js';
+import { loginUrl } from '../../api/session.js';
 import { intOption, jsonOption, parse } from '../args.js';
 import type { Command } from '../command.js';
 import { printJson, type CliIO } from '../output.js';
@@ -26,10 +27,11 @@ function portFrom(value: string | undefined): number {
   return DEFAULT_PORT;
 }
 
-function printReady(io: CliIO, home: string, port: number, bind: string, pid: number): void {
+function printReady(io: CliIO, home: string, port: number, bind: string, pid: number, code: string): void {
   const host = isLoopback(bind) ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
   io.out(`Vigil daemon running (pid ${pid}, home ${home})\n`);
-  io.out(`Dashboard: http://${host}:${port}/\n`);
+  // web: a one-time login link (single use, 10 minutes; `vigil dashboard` prints a fresh one).
+  io.out(`Dashboard: ${loginUrl(host, port, code)}\n`);
   if (!isLoopback(bind)) {
     io.err(
       `warning: listening on ${bind}, beyond loopback. Prefer an SSH tunnel (ssh -L ${port}:127.0.0.1:${port} HOST) or a TLS-terminating proxy.\n`,
@@ -89,7 +91,7 @@ export const up: Command = {
         throw err;
       }
     }
-    printReady(io, home, daemon.opts.port, bind, process.pid);
+    printReady(io, home, daemon.opts.port, bind, process.pid, daemon.sessions.mintCode());
     io.out('Press Ctrl-C to stop the daemon and its services.\n');
     await stopped;
     return 0;
@@ -152,12 +154,13 @@ async function detach(
   }
   const client = new VigilClient({ home, port });
   const applied = file ? await client.apply(file, readFileSync(file, 'utf8')) : null;
+  const { code } = await client.loginCode();
   if (json) {
-    printJson(io, { pid: child.pid, port, home, url: `http://127.0.0.1:${port}/`, applied });
+    printJson(io, { pid: child.pid, port, home, url: loginUrl('127.0.0.1', port, code), applied });
     return 0;
   }
   if (file && applied) printApply(io, file, applied);
-  printReady(io, home, port, bind, child.pid!);
+  printReady(io, home, port, bind, child.pid!, code);
   return 0;
 }
 
@@ -207,6 +210,19 @@ export const apply: Command = {
     const r = await new VigilClient().apply(file, text);
     if (values.json) printJson(io, r);
     else printApply(io, file, r);
+    return 0;
+  },
+};
+
+export const dashboard: Command = {
+  name: 'dashboard',
+  summary: 'print a fresh one-time login link to the web dashboard',
+  usage: 'vigil dashboard [--json]',
+  async run(args, io) {
+    const { values } = parse(args, { ...jsonOption });
+    const r = await new VigilClient().loginCode();
+    if (values.json) printJson(io, r);
+    else io.out(`Dashboard: ${r.url}\n(works once, for ${Math.round(r.expires_in_s / 60)} minutes)\n`);
     return 0;
   },
 };

@@ -265,20 +265,19 @@ export const events: Command = {
           );
       }
     };
-    let rows = await client.events({ limit, service: values.service });
+    const rows = await client.events({ limit, service: values.service });
     if (values.json && !values.follow) {
       printJson(io, rows);
       return 0;
     }
     print(rows);
     if (!values.follow) return 0;
-    let since = rows.length ? rows[rows.length - 1]!.id : 0;
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 500));
-      rows = await client.events({ since, limit: 1000, service: values.service });
-      print(rows);
-      if (rows.length) since = rows[rows.length - 1]!.id;
+    // Live from the daemon's event stream, resuming after the last row printed (nothing lost between).
+    const since = rows.length ? rows[rows.length - 1]!.id : 0;
+    for await (const m of client.stream({ service: values.service, since })) {
+      if (m.event === 'event') print([m.data as (typeof rows)[number]]);
     }
+    throw new VigilError('DAEMON_GONE', 'the daemon closed the event stream (stopped?)');
   },
 };
 

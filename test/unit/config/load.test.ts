@@ -150,7 +150,12 @@ test('a file with every section loads, paths resolved and env_file merged under 
     memory: { warn: 0.5, fail: 0.9 },
     webhooks: [{ url: 'http://127.0.0.1:9000/hook', timeout: 5000, retries: 3, min_interval: 10_000 }],
   });
-  assert.deepEqual(web.leak, { action: 'restart', restart_before: 1_800_000, min_interval: 3_600_000, warmup: 5_400_000 });
+  assert.deepEqual(web.leak, {
+    action: 'restart',
+    restart_before: 1_800_000,
+    min_interval: 3_600_000,
+    warmup: 5_400_000,
+  });
   assert.equal(web.autostart, false);
   const strategy = config.services.strategy!;
   assert.equal(strategy.health?.tcp, '127.0.0.1:9100');
