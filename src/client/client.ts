@@ -205,55 +205,44 @@ export class VigilClient {
       `/api/v1/services/${encodeURIComponent(name)}/logs/follow?${logQuery(opts)}`,
       signal,
     )) {
-      if (ev.event === 'log') yield JSON.parse(ev.data) as LogLine;
+      if (ev.event === 'log') yield ev.data as LogLine;
     }
   }
 
-  /** Reads a server-sent-events stream of the API. */
-  async *sse(path: string, signal?: AbortSignal): AsyncGenerator<{ event: string; data: string }> {
+  /** Reads a server-sent-events stream of the API; ends quietly when `signal` aborts. */
+  async *sse(path: string, signal?: AbortSignal): AsyncGenerator<StreamMessage> {
     let res: Response;
     try {
       res = await fetch(this.baseUrl + path, {
         headers: { authorization: `Bearer ${this.readToken()}`, accept: 'text/event-stream' },
         signal,
       });
-    } catch (err) {
-      if ((err as Error).name === 'AbortError') return;
+    } catch {
+      if (signal?.aborted) return;
       throw new VigilError('DAEMON_NOT_RUNNING', `cannot reach the Vigil daemon at ${this.baseUrl}`);
     }
     if (!res.ok || !res.body) {
       const text = await res.text();
-      let msg = `HTTP ${res.status}`;
-      let code = `HTTP_${res.status}`;
+      let e: { code?: string; message?: string } | undefined;
       try {
-        const e = (JSON.parse(text) as { error: { code: string; message: string } }).error;
-        msg = e.message;
-        code = e.code;
+        e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
       } catch {
         // not JSON
       }
-      throw new VigilError(code, msg);
+      throw new VigilError(
+        e?.code ?? `HTTP_${res.status}`,
+        e?.message ?? `HTTP ${res.status} ${text.slice(0, 200)}`,
+      );
     }
+    const parser = new SseParser();
     const decoder = new TextDecoder();
-    let buf = '';
     try {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          let event = 'message';
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event:')) event = line.slice(6).trim();
-            else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-          }
-          if (data.length) yield { event, data: data.join('\n') };
-        }
+        for (const m of parser.push(decoder.decode(chunk, { stream: true }))) yield m;
       }
     } catch (err) {
-      if ((err as Error).name !== 'AbortError') throw err;
+      if (signal?.aborted) return;
+      throw err;
     }
   }
 
@@ -294,31 +283,7 @@ export class VigilClient {
     if (opts.service !== undefined) q.set('service', opts.service);
     if (opts.logs) q.set('logs', '1');
     if (opts.since !== undefined) q.set('since', String(opts.since));
-    let res: Response;
-    try {
-      res = await fetch(`${this.baseUrl}/api/v1/stream?${q}`, {
-        headers: { authorization: `Bearer ${this.readToken()}`, accept: 'text/event-stream' },
-        signal: opts.signal,
-      });
-    } catch (err) {
-      if (opts.signal?.aborted) return;
-      void err;
-      throw new VigilError('DAEMON_NOT_RUNNING', `cannot reach the Vigil daemon at ${this.baseUrl}`);
-    }
-    if (!res.ok || !res.body) {
-      const text = await res.text();
-      throw new VigilError(`HTTP_${res.status}`, `stream refused: HTTP ${res.status} ${text.slice(0, 200)}`);
-    }
-    const parser = new SseParser();
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        for (const m of parser.push(decoder.decode(chunk, { stream: true }))) yield m;
-      }
-    } catch (err) {
-      if (opts.signal?.aborted) return;
-      throw err;
-    }
+    yield* this.sse(`/api/v1/stream?${q}`, opts.signal);
   }
   shutdown(leaveRunning: boolean): Promise<{ pid: number }> {
     return this.request('POST', '/api/v1/shutdown', { leave_running: leaveRunning });

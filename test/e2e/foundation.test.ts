@@ -110,6 +110,10 @@ describe('foundation: one daemon', () => {
       cwd: '/',
       options: { limits: { nofile: { soft: 256, hard: 512 } } },
     });
+    // The pid is the exec wrapper's until it has set the limits and exec'd: wait for the exec.
+    for (const pid of [a.pid!, b.pid!]) {
+      await waitFor('exec', () => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep'));
+    }
     const daemonHard = nofileOf(d.pid).hard;
     assert.deepEqual(nofileOf(a.pid!), { soft: '1024', hard: daemonHard });
     assert.deepEqual(nofileOf(b.pid!), { soft: '256', hard: '512' });

@@ -174,7 +174,8 @@ function Charts({
   const points = useMemo(() => {
     const base = hist.state === 'ok' ? arr(hist.data?.points) : [];
     const last = base.length ? base[base.length - 1]!.t : 0;
-    return [...base, ...live.filter((p) => p.t > last)];
+    // Live samples may arrive out of order with respect to each other: the x axis must be sorted.
+    return [...base, ...live.filter((p) => p.t > last)].sort((a, b) => a.t - b.t);
   }, [hist, live]);
   if (hist.state !== 'ok' && hist.state !== 'missing' && live.length === 0)
     return <LoadState load={hist} what="history" />;
