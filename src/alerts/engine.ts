@@ -282,6 +282,8 @@ export class AlertEngine {
         );
       case 'failed':
         st.runningSince = null;
+        // The `failed` event that came first says why: keep its words.
+        if (this.open.has(key(service, 'failed'))) return [];
         return this.raise(
           service,
           'failed',

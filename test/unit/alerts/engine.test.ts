@@ -172,7 +172,15 @@ test('an OOM kill and an fd-exhaustion crash raise their own alerts', () => {
     const b = e.observeEvent('api', 'crash', { reason: 'fd-exhaustion', code: 1 }, T0 + S);
     assert.deepEqual(types([...a, ...b]), ['opened:oom-killed:critical', 'opened:fd-exhaustion:critical']);
     assert.match(b[0]!.alert.message, /running out of file descriptors/);
-    assert.deepEqual(types(e.observeStatus('api', 'failed', T0 + 2 * S)), ['opened:failed:critical']);
+    const failed = [
+      ...e.observeEvent('api', 'failed', {}, T0 + 2 * S, 'api: gave up after 10 restarts within 600 s'),
+      ...e.observeEvent('api', 'state', { from: 'backoff', to: 'failed' }, T0 + 2 * S, 'backoff → failed'),
+    ];
+    assert.deepEqual(types(failed), ['opened:failed:critical']);
+    assert.equal(
+      e.list({ status: 'open', service: 'api' })[0]!.message,
+      'api: gave up after 10 restarts within 600 s',
+    );
   } finally {
     cleanup();
   }
