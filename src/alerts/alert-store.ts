@@ -32,7 +32,7 @@ export class SqliteAlertStore implements AlertPersistence {
          VALUES (@service, @kind, @severity, @status, @message, @opened_at, @updated_at, @resolved_at, @acked_at, @data_json)`,
       )
       .run(toParams(a));
-    return { ...a, id: Number(r.lastInsertRowid) };
+    return { id: Number(r.lastInsertRowid), ...a };
   }
 
   update(a: Alert): void {

@@ -70,8 +70,14 @@ function describe(err: unknown, timeout: number): string {
     return `no answer within ${timeout} ms`;
   }
   const cause = err instanceof Error ? (err as Error & { cause?: unknown }).cause : undefined;
-  const code = cause && typeof cause === 'object' && 'code' in cause ? String(cause.code) : null;
-  return code ? `${errorMessage(err)} (${code})` : errorMessage(err);
+  // fetch says only "fetch failed"; the cause says what: ECONNREFUSED, ENOTFOUND, "bad port", …
+  const why =
+    cause && typeof cause === 'object' && 'code' in cause
+      ? String(cause.code)
+      : cause instanceof Error
+        ? cause.message
+        : null;
+  return why ? `${errorMessage(err)} (${why})` : errorMessage(err);
 }
 
 /**
