@@ -10,6 +10,15 @@ import {
   type PolicyConfig,
 } from '../../../src/supervisor/restart-policy.js';
 import { engine, sample, TH, tempDb } from './helpers.js';
+import type { AlertsConfig, LeakConfig, Webhook } from '../../../src/config/schema.js';
+import type { Thresholds } from '../../../src/alerts/engine.js';
+import type { LeakActionConfig } from '../../../src/alerts/leak-action.js';
+import type { WebhookTarget } from '../../../src/alerts/webhook.js';
+
+// The engine takes the parsed config as it is: these fail to compile if the shapes drift apart.
+export const _thresholds = (c: AlertsConfig): Thresholds => c;
+export const _leak = (c: LeakConfig): LeakActionConfig => c;
+export const _hooks = (c: Webhook[]): WebhookTarget[] => c;
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 const S = 1000;

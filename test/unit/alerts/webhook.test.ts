@@ -6,6 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { WebhookNotifier, redactUrl, type WebhookFailure } from '../../../src/alerts/webhook.js';
 import type { WebhookBody } from '../../../src/alerts/payload.js';
 import type { Alert, Transition } from '../../../src/alerts/types.js';
+import type { Verdict } from '../../../src/leak/verdict.js';
+import { engine } from './helpers.js';
 
 interface Received {
   at: number;
@@ -245,4 +247,39 @@ test('redactUrl keeps the host and hides the secret part of a webhook URL', () =
     'https://hooks.slack.com/services/…',
   );
   assert.equal(redactUrl('not a url'), '(invalid url)');
+});
+
+test('a leak alert of the engine reaches the webhook in words, naming the top target', async () => {
+  const { engine: e, cleanup } = engine();
+  try {
+    await withServer(
+      () => undefined,
+      async (url, got) => {
+        const n = new WebhookNotifier();
+        const now = Date.UTC(2026, 10, 23, 12, 0, 0);
+        const verdict: Verdict = {
+          verdict: 'leak',
+          slope_per_hour: 40,
+          eta_t: (now + 2 * 3600_000) / 1000,
+          eta_low_t: null,
+          eta_high_t: null,
+          reason: 'steady',
+        };
+        const ctx = {
+          limit: 256,
+          top_targets: [{ target: '/tmp/app/orders.db (+ -wal, -shm)', count: 180 }],
+        };
+        for (const t of e.observeVerdict('orders-api', 'fds', verdict, ctx, now)) n.notify([hook(url)], t);
+        await n.idle();
+        assert.equal(got.length, 1);
+        assert.match(
+          got[0]!.body.text,
+          /orders-api is leaking ~40 descriptors an hour — orders\.db is open 180 times/,
+        );
+        assert.equal(got[0]!.body.alerts[0]!.kind, 'leak-fds');
+      },
+    );
+  } finally {
+    cleanup();
+  }
 });
