@@ -344,16 +344,21 @@ export class AlertEngine {
       const old = this.open.get(key(service, 'leak-loop'));
       if (old && old.acked_at !== null)
         transitions.push(...this.resolve(service, 'leak-loop', now, 'superseded'));
-      transitions.push(
-        ...this.raise(
-          service,
-          'leak-loop',
-          'critical',
-          `${service} needed another leak restart (${decision.reason}) within ${formatDuration(cfg.min_interval / 1000)} of the last one; further leak restarts are held until this alert is acknowledged (vigil alerts ack ID)`,
-          now,
-          { reason: decision.reason, last_restart_at: before.last_restart_at },
-        ),
+      const raised = this.raise(
+        service,
+        'leak-loop',
+        'critical',
+        `${service} needed another leak restart (${decision.reason}) within ${formatDuration(cfg.min_interval / 1000)} of the last one; further leak restarts are held until this alert is acknowledged`,
+        now,
+        { reason: decision.reason, last_restart_at: before.last_restart_at },
       );
+      for (const t of raised) {
+        // The id is known only once stored; the message tells the user exactly what to run.
+        const a = this.open.get(key(service, 'leak-loop'))!;
+        this.touch(a, now, `${a.message} (vigil alerts ack ${a.id})`, {});
+        t.alert = { ...a };
+      }
+      transitions.push(...raised);
     }
     const loop = this.open.get(key(service, 'leak-loop'));
     if (decision.action === 'none' && loop && loop.acked_at !== null) {

@@ -80,7 +80,10 @@ test('leak restarts are held until the leak-loop alert is acknowledged (state ke
       loop.transitions.map((t) => `${t.type}:${t.alert.kind}`),
       ['opened:leak-loop'],
     );
-    assert.match(loop.transitions[0]!.alert.message, /held until this alert is acknowledged/);
+    assert.match(
+      loop.transitions[0]!.alert.message,
+      /held until this alert is acknowledged \(vigil alerts ack \d+\)$/,
+    );
     assert.equal(store.leakState('api')?.held, true);
     assert.deepEqual(e.decideLeak('api', RESTART, SOON, T0 + 60 * MIN).transitions, [], 'one alert');
     assert.equal(e.decideLeak('api', RESTART, SOON, T0 + 60 * MIN).decision.action, 'hold');
