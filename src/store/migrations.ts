@@ -89,6 +89,34 @@ export const migrations: { name: string; up: string }[] = [
       CREATE INDEX target_counts_st ON target_counts(service, t);
     `,
   },
+  // ---- alerts (branch `alerts`): keep this block last; renumber on merge if another migration lands first.
+  {
+    name: 'alerts: alert lifecycle history; leak-restart limiter state per service',
+    up: `
+      CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        service TEXT,
+        kind TEXT NOT NULL,
+        severity TEXT NOT NULL CHECK (severity IN ('warning', 'critical')),
+        status TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+        message TEXT NOT NULL,
+        opened_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        resolved_at INTEGER,
+        acked_at INTEGER,
+        data_json TEXT
+      );
+      CREATE INDEX alerts_status ON alerts(status, id);
+      CREATE INDEX alerts_service ON alerts(service, id);
+      CREATE UNIQUE INDEX alerts_one_open ON alerts(coalesce(service, ''), kind) WHERE status = 'open';
+      CREATE TABLE leak_actions (
+        service TEXT PRIMARY KEY,
+        state_json TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
+  // ---- end of alerts block
 ];
 
 /** Current schema version of this build. */
