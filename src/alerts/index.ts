@@ -7,6 +7,7 @@ export type {
   VerdictContext,
 } from './engine.js';
 export { SqliteAlertStore } from './alert-store.js';
+export type { Alert } from './types.js';
 export { decideLeakAction, leakRestartNeed, releaseLeakHold, INITIAL_LEAK_STATE } from './leak-action.js';
 export type { LeakActionConfig, LeakActionInput, LeakDecision, LeakRestartReason } from './leak-action.js';
 export { WebhookNotifier, redactUrl } from './webhook.js';

@@ -27,6 +27,7 @@ export const shutdownBody = z.strictObject({ leave_running: z.boolean().default(
 
 const STATUS: Record<string, 400 | 404 | 409 | 422> = {
   SERVICE_NOT_FOUND: 404,
+  ALERT_NOT_FOUND: 404,
   SERVICE_EXISTS: 409,
   SERVICE_STOPPING: 409,
   MAX_CONCURRENT: 409,
@@ -224,6 +225,33 @@ export function createApp(daemon: Daemon, port: () => number, extraHosts: string
     const survivors = await daemon.supervisor.remove(c.req.param('name'));
     return c.json({ removed: c.req.param('name'), survivors });
   });
+  api.get('/alerts', (c) => {
+    const q = z
+      .object({
+        status: z.enum(['open', 'resolved']).optional(),
+        service: z.string().max(64).optional(),
+        limit: z.coerce.number().int().min(1).max(10_000).optional(),
+      })
+      .safeParse(c.req.query());
+    if (!q.success)
+      return fail(
+        c,
+        400,
+        'BAD_REQUEST',
+        q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
+    return c.json(daemon.alerting?.engine.list({ ...q.data, limit: q.data.limit ?? 200 }) ?? []);
+  });
+  api.post('/alerts/:id/ack', (c) => {
+    const id = Number(c.req.param('id'));
+    if (!Number.isInteger(id) || id < 1)
+      return fail(c, 400, 'BAD_REQUEST', 'an alert id is a positive whole number');
+    const trs = daemon.alerting!.engine.ack(id, Date.now());
+    daemon.alerting!.emit(trs);
+    const a = daemon.alerting!.engine.list({ limit: 10_000 }).find((x) => x.id === id);
+    return c.json(a ?? { id });
+  });
+  api.get('/webhooks', (c) => c.json(daemon.alerting?.webhookStats() ?? {}));
   api.post('/apply', async (c) => {
     const b = await body(c, applyBody);
     return c.json(await daemon.apply(b.path, b.text));

@@ -4,6 +4,7 @@ import type { DaemonInfo } from '../daemon/daemon.js';
 import { homePaths, resolveHome } from '../daemon/home.js';
 import type { ServiceView } from '../daemon/views.js';
 import type { EventRow } from '../store/store.js';
+import type { Alert } from '../alerts/index.js';
 import type { HistoryPoint } from '../store/history.js';
 import { VigilError } from '../errors.js';
 
@@ -284,6 +285,16 @@ export class VigilClient {
     if (opts.logs) q.set('logs', '1');
     if (opts.since !== undefined) q.set('since', String(opts.since));
     yield* this.sse(`/api/v1/stream?${q}`, opts.signal);
+  }
+  alerts(opts: { status?: 'open' | 'resolved'; service?: string; limit?: number } = {}): Promise<Alert[]> {
+    const q = new URLSearchParams();
+    if (opts.status) q.set('status', opts.status);
+    if (opts.service) q.set('service', opts.service);
+    if (opts.limit !== undefined) q.set('limit', String(opts.limit));
+    return this.request('GET', `/api/v1/alerts?${q}`);
+  }
+  ackAlert(id: number): Promise<Alert> {
+    return this.request('POST', `/api/v1/alerts/${id}/ack`);
   }
   shutdown(leaveRunning: boolean): Promise<{ pid: number }> {
     return this.request('POST', '/api/v1/shutdown', { leave_running: leaveRunning });

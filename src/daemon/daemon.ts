@@ -10,6 +10,7 @@ import { openDatabase, type DB } from '../store/db.js';
 import { Store, type EventRow } from '../store/store.js';
 import { History } from '../store/history.js';
 import { Monitor } from './monitor.js';
+import { Alerting } from './alerting.js';
 import { cleanupStale, detectCgroups } from '../supervisor/cgroup.js';
 import { followLogs, GlobalBudget, readLogs, ServiceLogs } from '../logs/index.js';
 import type { SupervisorEvent } from '../supervisor/service.js';
@@ -66,6 +67,7 @@ export class Daemon extends EventEmitter {
   server: Server | null = null;
   history!: History;
   monitor!: Monitor;
+  alerting: Alerting | null = null;
   /** Dashboard login codes and sessions (memory only: a restart logs browsers out). */
   readonly sessions = new SessionStore();
   /** Extra Host names accepted (config `daemon.allowed_hosts`, for tunnels). */
@@ -111,7 +113,10 @@ export class Daemon extends EventEmitter {
       this.supervisor.on('event', (e: SupervisorEvent) => this.recordEvent(e));
       this.history = new History(this.db);
       this.monitor = new Monitor(this.supervisor, this.history, { intervalMs: 5000 });
-      this.monitor.on('sample', (x) => this.emit('sample', x));
+      this.monitor.on('sample', (x: { service: string }) => {
+        this.emit('sample', x);
+        this.alerting?.onSample(x.service);
+      });
       this.monitor.on('memory-limit', (x: { service: string; rss: number; limit: number }) =>
         this.recordEvent({
           service: x.service,
@@ -125,6 +130,8 @@ export class Daemon extends EventEmitter {
       const cg = this.supervisor.cgroups;
       if (cg.writable) cleanupStale(id, cg);
       this.log.info(cg.writable ? `cgroups: v${cg.version}` : `cgroups: not used (${cg.reason})`);
+      this.alerting = new Alerting(this);
+      this.alerting.start();
       this.monitor.start();
       this.log.info('daemon started', { pid: process.pid, home: this.paths.home, version, ...r });
     } catch (err) {
@@ -185,6 +192,7 @@ export class Daemon extends EventEmitter {
     const row = this.store.addEvent(e.service, e.kind, e.message, e.data);
     if (e.kind !== 'state') this.log.info(e.message, { service: e.service, kind: e.kind });
     this.emit('event', row);
+    this.alerting?.onEvent(row);
     return row;
   }
 
@@ -224,7 +232,11 @@ export class Daemon extends EventEmitter {
   view(name: string): ServiceView {
     const svc = this.supervisor.get(name);
     const src = this.supervisor.sourceOf(name) ?? { source: 'manual' as const, file: null };
-    return serviceView(svc, src, this.resources(name, svc.config), this.monitor.leak(name));
+    const conditions = (this.alerting?.engine.list({ status: 'open', service: name }) ?? []).map(
+      (a) =>
+        `${a.severity === 'critical' ? 'alert' : 'warning'}: ${a.kind}${a.acked_at ? ' (acknowledged)' : ''}`,
+    );
+    return serviceView(svc, src, this.resources(name, svc.config), this.monitor.leak(name), conditions);
   }
 
   list(): ServiceView[] {
@@ -371,6 +383,7 @@ export class Daemon extends EventEmitter {
     this.stopping = (async () => {
       this.log.info(opts.leaveRunning ? 'daemon stopping; services left running' : 'daemon stopping');
       this.monitor.stop();
+      await this.alerting?.close();
       if (opts.leaveRunning) this.supervisor.detachAll();
       else await this.supervisor.stopAll();
       await this.supervisor.dispose();
