@@ -213,6 +213,7 @@ export function createApp(daemon: Daemon, port: () => number, extraHosts: string
     const survivors = await daemon.supervisor.remove(c.req.param('name'));
     return c.json({ removed: c.req.param('name'), survivors });
   });
+  api.get('/schedule', (c) => c.json(daemon.schedule.enforcer.describe()));
   api.post('/apply', async (c) => {
     const b = await body(c, applyBody);
     return c.json(await daemon.apply(b.path, b.text));

@@ -7,6 +7,7 @@ import { doctor } from './commands/doctor.js';
 import { startup } from './commands/startup.js';
 import { exportCmd } from './commands/export.js';
 import { logs } from './commands/logs.js';
+import { schedule } from './commands/schedule.js';
 import { events, inspect, ls, restart, rm, start, stop } from './commands/service-cmds.js';
 import { defaultIO, type CliIO } from './output.js';
 
@@ -23,6 +24,7 @@ export const commands: Command[] = [
   inspect,
   logs,
   events,
+  schedule,
   exportCmd,
   analyze,
   startup,

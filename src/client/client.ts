@@ -4,6 +4,7 @@ import type { DaemonInfo } from '../daemon/daemon.js';
 import { homePaths, resolveHome } from '../daemon/home.js';
 import type { ServiceView } from '../daemon/views.js';
 import type { EventRow } from '../store/store.js';
+import type { ScheduleEntry } from '../schedule/enforcer.js';
 import type { HistoryPoint } from '../store/history.js';
 import { VigilError } from '../errors.js';
 
@@ -223,6 +224,10 @@ export class VigilClient {
   }
   remove(name: string): Promise<{ removed: string; survivors: { pid: number; cmd: string }[] }> {
     return this.request('DELETE', `/api/v1/services/${encodeURIComponent(name)}`);
+  }
+  /** Every scheduled service with its next start and stop and its manual overrides. */
+  schedule(): Promise<ScheduleEntry[]> {
+    return this.request('GET', '/api/v1/schedule');
   }
   apply(path: string, text: string): Promise<ApplyResult> {
     return this.request('POST', '/api/v1/apply', { path, text });

@@ -21,6 +21,8 @@ import { DaemonLog } from './logger.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { serviceView, type ResourceView, type ServiceView } from './views.js';
 import { dirname } from 'node:path';
+import { CalendarRegistry, createScheduling, withSchedule } from '../schedule/daemon-host.js';
+import type { ScheduleEnforcer } from '../schedule/enforcer.js';
 
 export interface DaemonOptions {
   home: string;
@@ -65,6 +67,7 @@ export class Daemon extends EventEmitter {
   server: Server | null = null;
   history!: History;
   monitor!: Monitor;
+  schedule!: { enforcer: ScheduleEnforcer; calendars: CalendarRegistry };
   private stopping: Promise<void> | null = null;
 
   constructor(readonly opts: DaemonOptions) {
@@ -92,6 +95,7 @@ export class Daemon extends EventEmitter {
         logSink: (name, config) => this.makeLogs(name, config),
         daemonHardNofile: ownNofile().hard,
         baseEnv,
+        mayRestart: (name) => this.schedule?.enforcer.mayRestart(name) ?? true,
         cgroups:
           process.env.VIGIL_CGROUPS === 'off'
             ? {
@@ -116,7 +120,14 @@ export class Daemon extends EventEmitter {
         }),
       );
       this.monitor.on('error', (err: unknown) => this.log.error('monitor error', { error: String(err) }));
+      this.schedule = createScheduling({
+        home: this.paths.home,
+        supervisor: this.supervisor,
+        store: this.store,
+        record: (e) => this.recordEvent(e),
+      });
       const r = this.supervisor.recover();
+      this.schedule.enforcer.start(); // reconciles boundaries missed while the daemon was down
       const cg = this.supervisor.cgroups;
       if (cg.writable) cleanupStale(id, cg);
       this.log.info(cg.writable ? `cgroups: v${cg.version}` : `cgroups: not used (${cg.reason})`);
@@ -219,7 +230,8 @@ export class Daemon extends EventEmitter {
   view(name: string): ServiceView {
     const svc = this.supervisor.get(name);
     const src = this.supervisor.sourceOf(name) ?? { source: 'manual' as const, file: null };
-    return serviceView(svc, src, this.resources(name, svc.config), this.monitor.leak(name));
+    const v = serviceView(svc, src, this.resources(name, svc.config), this.monitor.leak(name));
+    return withSchedule(v, this.schedule.enforcer.status(name, svc.status));
   }
 
   list(): ServiceView[] {
@@ -329,7 +341,10 @@ export class Daemon extends EventEmitter {
     const config = parseConfig(text, path, dirname(path));
     if (config.daemon?.max_concurrent !== undefined)
       this.supervisor.maxConcurrent = config.daemon.max_concurrent;
+    const calendars = CalendarRegistry.load(path, config.calendars);
     const r = await this.supervisor.apply(path, config.services, (a, b) => diffService(a, b).restart);
+    this.schedule.calendars.set(path, calendars);
+    this.schedule.enforcer.refresh(); // a changed schedule takes effect at once
     this.recordEvent({
       service: '',
       kind: 'apply',
@@ -365,6 +380,7 @@ export class Daemon extends EventEmitter {
     this.stopping = (async () => {
       this.log.info(opts.leaveRunning ? 'daemon stopping; services left running' : 'daemon stopping');
       this.monitor.stop();
+      this.schedule.enforcer.stop();
       if (opts.leaveRunning) this.supervisor.detachAll();
       else await this.supervisor.stopAll();
       await this.supervisor.dispose();

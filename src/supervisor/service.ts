@@ -59,6 +59,8 @@ export interface ServiceContext {
   baseEnv: Record<string, string>;
   /** Cgroups this daemon may create for its services (version null: none). */
   cgroups: CgroupSupport;
+  /** False when the restart policy must not restart the service now (a schedule with no window open). */
+  mayRestart?: (service: string) => boolean;
 }
 
 export const MARKER_KEY = 'VIGIL_SERVICE_ID';
@@ -402,6 +404,11 @@ export class Service {
       // The wrapper could not apply the limits or join the cgroup: retrying will not help.
       this.failedReason = wrapperError.slice('vigil: '.length);
       this.setStatus('failed', `${this.name}: ${this.failedReason}`);
+      return;
+    }
+    if (this.ctx.mayRestart && !this.ctx.mayRestart(this.name)) {
+      await this.releaseCgroup();
+      this.setStatus('stopped', `${this.name}: not restarted: outside its schedule's windows`);
       return;
     }
     const d = decideAfterExit(this.config, this.backoff, { uptimeMs: at - startedAt, code, signal }, at);
