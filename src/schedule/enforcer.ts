@@ -84,8 +84,7 @@ function iso(ms: number): string {
 
 function isOver(o: Overrides, nowMs: number): boolean {
   const holdOver = o.held_until_ms === null || nowMs >= o.held_until_ms;
-  const runOver =
-    o.manual_run === null || (o.manual_run.until_ms !== null && nowMs >= o.manual_run.until_ms);
+  const runOver = o.manual_run === null || (o.manual_run.until_ms !== null && nowMs >= o.manual_run.until_ms);
   return holdOver && runOver;
 }
 

@@ -43,8 +43,7 @@ async function applySchedule(
   const file = join(dir, 'vigil.yaml');
   const ws = windows
     .map(
-      (w) =>
-        `      - { start: '${hms(w.startMs)}', stop: '${hms(w.stopMs)}', days: daily, timezone: UTC }\n`,
+      (w) => `      - { start: '${hms(w.startMs)}', stop: '${hms(w.stopMs)}', days: daily, timezone: UTC }\n`,
     )
     .join('');
   writeFileSync(

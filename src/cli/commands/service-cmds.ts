@@ -42,9 +42,7 @@ function statusText(io: CliIO, s: ServiceView): string {
           ? 'yellow'
           : 'dim';
   const next = s.status === 'scheduled' && s.next_start ? ` next ${shortLocal(s.next_start)}` : '';
-  return (
-    paint(io, color, s.status) + next + (s.conditions.length ? ` (${s.conditions.join(', ')})` : '')
-  );
+  return paint(io, color, s.status) + next + (s.conditions.length ? ` (${s.conditions.join(', ')})` : '');
 }
 
 function leakText(s: ServiceView): string {
