@@ -96,6 +96,7 @@ export class Daemon extends EventEmitter {
         daemonHardNofile: ownNofile().hard,
         baseEnv,
         mayRestart: (name) => this.schedule?.enforcer.mayRestart(name) ?? true,
+        skipRestart: (name) => this.schedule?.enforcer.skipRestart(name) ?? null,
         cgroups:
           process.env.VIGIL_CGROUPS === 'off'
             ? {

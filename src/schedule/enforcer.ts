@@ -3,6 +3,7 @@ import { describeSchedule, showInstant, type ScheduleDescription, type ShownInst
 import {
   decide,
   MAX_CHECK_INTERVAL_MS,
+  msUntilWindowEnd,
   NO_OVERRIDES,
   overridesAfterManualStart,
   overridesAfterManualStop,
@@ -78,6 +79,9 @@ export interface ScheduleStatus {
   conditions: string[];
 }
 
+/** A memory or leak restart is skipped when the open window closes within this (the close stops it anyway). */
+export const RESTART_SKIP_MS = 60_000;
+
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
@@ -101,6 +105,8 @@ export class ScheduleEnforcer {
   private readonly expected = new Map<string, number>();
   /** Window (start ms) in which a start was refused for max_concurrent: reported once, retried each tick. */
   private readonly refused = new Map<string, number>();
+  /** Window end for which a skipped restart was already reported. */
+  private readonly skipReported = new Map<string, number>();
   private timer: unknown = null;
   private started = false;
   /** Lateness (ms) of the last start or stop made at a boundary, for tests and diagnostics. */
@@ -199,6 +205,23 @@ export class ScheduleEnforcer {
     return !!o?.manual_run && (o.manual_run.until_ms === null || now < o.manual_run.until_ms);
   }
 
+  /**
+   * Whether a resource-driven graceful restart (memory threshold, leak) should be skipped because the open
+   * window closes within RESTART_SKIP_MS: the stop at the close ends the run anyway. `report` is true once
+   * per window, so that the event is not repeated at every sample.
+   */
+  skipRestart(name: string): { reason: string; report: boolean } | null {
+    const t = this.targetOf(name);
+    if (!t) return null;
+    const now = this.clock.now();
+    const left = msUntilWindowEnd(t.windows, t.calendars, now);
+    if (left === null || left > RESTART_SKIP_MS) return null;
+    const end = now + left;
+    const report = this.skipReported.get(name) !== end;
+    this.skipReported.set(name, end);
+    return { reason: `its window closes at ${iso(end)}, in ${Math.round(left / 1000)} s`, report };
+  }
+
   /** Status details of a scheduled service for `vigil ls`, or null if it has no schedule. */
   status(name: string, svcStatus: string): ScheduleStatus | null {
     const t = this.targetOf(name);
@@ -260,7 +283,7 @@ export class ScheduleEnforcer {
         });
       }
     }
-    for (const map of [this.overrides, this.seen, this.expected, this.refused])
+    for (const map of [this.overrides, this.seen, this.expected, this.refused, this.skipReported])
       for (const name of [...map.keys()]) if (!names.has(name)) map.delete(name);
     this.timer = this.clock.setTimer(() => this.tick(true), Math.max(0, wake - this.clock.now()));
   }

@@ -61,6 +61,8 @@ export interface ServiceContext {
   cgroups: CgroupSupport;
   /** False when the restart policy must not restart the service now (a schedule with no window open). */
   mayRestart?: (service: string) => boolean;
+  /** Why a resource-driven restart (memory, leak) is skipped now (its window closes first), or null. */
+  skipRestart?: (service: string) => { reason: string; report: boolean } | null;
 }
 
 export const MARKER_KEY = 'VIGIL_SERVICE_ID';
@@ -530,6 +532,17 @@ export class Service {
 
   /** Graceful restart (stop the whole tree, then start) recorded with `reason`. */
   async restart(reason: ExitReason = 'restarted'): Promise<void> {
+    const skip = reason !== 'restarted' && reason !== 'health' ? this.ctx.skipRestart?.(this.name) : null;
+    if (skip) {
+      if (skip.report)
+        this.ctx.emit({
+          service: this.name,
+          kind: 'restart-skipped',
+          message: `${this.name}: ${reason} restart skipped: ${skip.reason}`,
+          data: { reason },
+        });
+      return;
+    }
     await this.stop(reason);
     this.restarts += 1;
     this.ctx.store.setRestarts(this.name, this.restarts);

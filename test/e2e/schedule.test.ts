@@ -218,3 +218,41 @@ test('outside every window: a manual start runs until the end of the next window
     cleanupHome(home);
   }
 });
+
+test('a holiday calendar skips today’s window, survives a daemon restart, and a broken .ics is refused naming the file', async () => {
+  const home = tempHome();
+  let d = await startDaemon({ home });
+  try {
+    const startMs = Math.floor(Date.now() / 1000) * 1000 - 5000;
+    const today = new Date(startMs).toISOString().slice(0, 10); // the day the window starts
+    const file = join(home, 'vigil.yaml');
+    const yaml = (cal: string) =>
+      `calendars:\n  closed:\n${cal}services:\n  hol:\n    command: sleep 300\n    schedule:\n` +
+      `      - { start: '${hms(startMs)}', stop: '${hms(startMs + 60_000)}', days: daily, timezone: UTC, calendar: closed }\n`;
+    writeFileSync(file, yaml(`    dates: ['${today}']\n`));
+    let r = await d.cli(['apply', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const check = async () => {
+      const v = await d.client.inspect('hol');
+      assert.equal(v.pid, null, 'not started on a holiday');
+      assert.equal(v.status, 'scheduled');
+      assert.equal(v.next_start?.ms, startMs + 86_400_000, 'next start is tomorrow');
+    };
+    await check();
+    await d.stop();
+    d = await startDaemon({ home });
+    await new Promise((res) => setTimeout(res, 300));
+    await check();
+
+    const ics = join(home, 'broken.ics');
+    writeFileSync(ics, 'this is not an iCalendar file\n');
+    writeFileSync(file, yaml(`    ics: ./broken.ics\n`));
+    r = await d.cli(['apply', file]);
+    assert.notEqual(r.code, 0);
+    assert.ok(r.stderr.includes(ics), `the error names the .ics file: ${r.stderr}`);
+    assert.ok(r.stderr.includes(file), 'and the vigil.yaml');
+  } finally {
+    await d.stop();
+    cleanupHome(home);
+  }
+});

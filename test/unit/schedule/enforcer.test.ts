@@ -223,3 +223,16 @@ test('a service the restart policy gave up on inside a window waits for the next
     ['start'],
   );
 });
+
+test('a memory or leak restart is skipped in the last minute of a window, reported once', () => {
+  const { clock, enforcer } = setup('2026-11-23T09:30:00Z', true); // window closes at 09:45Z
+  enforcer.start();
+  assert.equal(enforcer.skipRestart('algo'), null, '15 minutes before the close it restarts');
+  clock.advanceTo(at('2026-11-23T09:44:30Z'));
+  const first = enforcer.skipRestart('algo');
+  assert.equal(first?.report, true);
+  assert.match(first!.reason, /closes at 2026-11-23T09:45:00Z, in 30 s/);
+  assert.equal(enforcer.skipRestart('algo')?.report, false, 'not reported again');
+  clock.advanceTo(at('2026-11-23T12:00:00Z'));
+  assert.equal(enforcer.skipRestart('algo'), null, 'outside a window nothing is skipped');
+});
