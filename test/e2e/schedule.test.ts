@@ -212,7 +212,8 @@ test('outside every window: a manual start runs until the end of the next window
     // Changing the schedule clears the manual run: the service is outside the new window too, so it stops.
     await applySchedule(d, home, 'byhand', [{ startMs: startMs + 60_000, stopMs }]);
     await waitFor('stopped once the schedule changed', () => !isAlive(pid), 5000);
-    assert.equal((await d.client.inspect('byhand')).status, 'scheduled');
+    // A taken-back process's exit is seen by polling, so the status follows a little later.
+    await waitFor('status scheduled', async () => (await d.client.inspect('byhand')).status === 'scheduled');
   } finally {
     await d.stop();
     cleanupHome(home);
