@@ -19,6 +19,8 @@ export interface ApplyResult {
   updated: string[];
   removed: string[];
   unchanged: string[];
+  /** New services with a schedule: added, and started by the schedule when (or if) a window is open. */
+  scheduled: string[];
 }
 
 /**
@@ -138,7 +140,14 @@ export class Supervisor extends EventEmitter {
     services: Record<string, ServiceConfig>,
     needsRestart: (a: ServiceConfig, b: ServiceConfig) => boolean,
   ): Promise<ApplyResult> {
-    const result: ApplyResult = { started: [], restarted: [], updated: [], removed: [], unchanged: [] };
+    const result: ApplyResult = {
+      started: [],
+      restarted: [],
+      updated: [],
+      removed: [],
+      unchanged: [],
+      scheduled: [],
+    };
     for (const name of Object.keys(services)) {
       const src = this.sources.get(name);
       if (src && src.source === 'manual') {
@@ -162,7 +171,8 @@ export class Supervisor extends EventEmitter {
         if (config.autostart && !config.schedule) {
           this.start(name);
           result.started.push(name);
-        } else result.unchanged.push(name);
+        } else if (config.schedule) result.scheduled.push(name);
+        else result.unchanged.push(name);
         continue;
       }
       const old = existing.config;
