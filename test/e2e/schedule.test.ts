@@ -33,12 +33,16 @@ function secondsFromNow(ms: number): number {
   return Math.ceil((Date.now() + ms) / 1000) * 1000;
 }
 
-/** Writes a vigil.yaml with one service `name` running `sleep 300` in the given UTC windows, and applies it. */
+/**
+ * Writes a vigil.yaml with services `names` (each running `command`, `sleep 300` by default) in the given
+ * UTC windows, and applies it.
+ */
 async function applySchedule(
   d: TestDaemon,
   dir: string,
-  name: string,
+  names: string | string[],
   windows: Array<{ startMs: number; stopMs: number }>,
+  opts: { command?: string; backoff?: string } = {},
 ): Promise<string> {
   const file = join(dir, 'vigil.yaml');
   const ws = windows
@@ -46,10 +50,14 @@ async function applySchedule(
       (w) => `      - { start: '${hms(w.startMs)}', stop: '${hms(w.stopMs)}', days: daily, timezone: UTC }\n`,
     )
     .join('');
-  writeFileSync(
-    file,
-    `services:\n  ${name}:\n    command: sleep 300\n    stop_grace: 2s\n    backoff: { initial: 100ms }\n    schedule:\n${ws}`,
-  );
+  const services = (Array.isArray(names) ? names : [names])
+    .map(
+      (name) =>
+        `  ${name}:\n    command: ${opts.command ?? 'sleep 300'}\n    stop_grace: 2s\n` +
+        `    backoff: { initial: ${opts.backoff ?? '100ms'} }\n    schedule:\n${ws}`,
+    )
+    .join('');
+  writeFileSync(file, `services:\n${services}`);
   const r = await d.cli(['apply', file]);
   assert.equal(r.code, 0, r.stderr);
   return file;
@@ -121,15 +129,17 @@ test('a window opening in 3 s starts the service, and its close 3 s later stops 
   }
 });
 
-test('a daemon restarted after a missed stop boundary stops the service at once', async (t) => {
+test('a daemon restarted after a missed stop boundary stops the service at once and restarts none', async (t) => {
   const home = tempHome();
   let d = await startDaemon({ home });
   try {
     const startMs = secondsFromNow(1000);
     const stopMs = startMs + 3000;
-    await applySchedule(d, home, 'missed', [{ startMs, stopMs }]);
+    await applySchedule(d, home, ['missed', 'died'], [{ startMs, stopMs }]);
     const pid = await waitFor('started', async () => (await d.client.inspect('missed')).pid, 8000);
+    const diedPid = await waitFor('started', async () => (await d.client.inspect('died')).pid, 8000);
     await d.kill9();
+    process.kill(diedPid, 'SIGKILL'); // dies while the daemon is down
     await new Promise((r) => setTimeout(r, Math.max(0, stopMs + 500 - Date.now())));
     assert.ok(isAlive(pid), 'the service outlived the daemon and ran past its stop');
     const t0 = Date.now();
@@ -139,6 +149,14 @@ test('a daemon restarted after a missed stop boundary stops the service at once'
     // A taken-back process's exit is seen by polling, so the status follows a little later.
     await waitFor('status scheduled', async () => (await d.client.inspect('missed')).status === 'scheduled');
     assert.deepEqual(processesOf(home, 'missed'), []);
+    const died = await d.client.inspect('died');
+    assert.equal(died.status, 'scheduled');
+    assert.equal(
+      (died.runs as Run[]).length,
+      1,
+      'the one that died while the daemon was down is not restarted',
+    );
+    assert.deepEqual(processesOf(home, 'died'), []);
   } finally {
     await d.stop();
     cleanupHome(home);
@@ -252,6 +270,33 @@ test('a holiday calendar skips today’s window, survives a daemon restart, and 
     assert.notEqual(r.code, 0);
     assert.ok(r.stderr.includes(ics), `the error names the .ics file: ${r.stderr}`);
     assert.ok(r.stderr.includes(file), 'and the vigil.yaml');
+  } finally {
+    await d.stop();
+    cleanupHome(home);
+  }
+});
+
+test('a crash just before the close is not restarted after it (backoff cancelled by the close)', async () => {
+  const home = tempHome();
+  const d = await startDaemon({ home });
+  try {
+    // Open now, closing in about 3 s; the service crashes after 1 s and its restart would come 3 s later.
+    const startMs = Math.floor(Date.now() / 1000) * 1000 - 10_000;
+    const stopMs = secondsFromNow(3000);
+    await applySchedule(d, home, 'crashy', [{ startMs, stopMs }], {
+      command: "sh -c 'sleep 1; exit 1'",
+      backoff: '3s',
+    });
+    await waitFor('started', async () => (await d.client.inspect('crashy')).pid);
+    await waitFor(
+      'crashed, waiting to restart',
+      async () => (await d.client.inspect('crashy')).status === 'backoff',
+    );
+    await new Promise((r) => setTimeout(r, Math.max(0, stopMs + 4000 - Date.now())));
+    const v = await d.client.inspect('crashy');
+    assert.equal(v.status, 'scheduled');
+    assert.equal(v.pid, null);
+    assert.equal((v.runs as Run[]).length, 1, 'no restart after the window closed');
   } finally {
     await d.stop();
     cleanupHome(home);
