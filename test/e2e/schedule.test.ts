@@ -302,3 +302,38 @@ test('a crash just before the close is not restarted after it (backoff cancelled
     cleanupHome(home);
   }
 });
+
+test('a window opening while max_concurrent services run raises a schedule-refused event; the start is retried', async () => {
+  const home = tempHome();
+  const d = await startDaemon({ home });
+  try {
+    const startMs = secondsFromNow(2000);
+    const file = join(home, 'vigil.yaml');
+    writeFileSync(
+      file,
+      `daemon:\n  max_concurrent: 1\nservices:\n  hog:\n    command: sleep 300\n  late:\n    command: sleep 300\n` +
+        `    schedule:\n      - { start: '${hms(startMs)}', stop: '${hms(startMs + 60_000)}', days: daily, timezone: UTC }\n`,
+    );
+    assert.equal((await d.cli(['apply', file])).code, 0);
+    const refused = await waitFor(
+      'schedule-refused event',
+      async () => (await d.client.events({ service: 'late' })).find((e) => e.kind === 'schedule-refused'),
+      8000,
+    );
+    assert.match(refused.message, /max_concurrent is 1/);
+    assert.equal((await d.client.inspect('late')).pid, null);
+    // A slot frees; the next tick (here: a re-apply of the same file) starts it.
+    assert.equal((await d.cli(['stop', 'hog'])).code, 0);
+    assert.equal((await d.cli(['apply', file])).code, 0);
+    const pid = await waitFor(
+      'started once a slot is free',
+      async () => (await d.client.inspect('late')).pid,
+    );
+    assert.ok(isAlive(pid));
+    const events = await d.client.events({ service: 'late' });
+    assert.equal(events.filter((e) => e.kind === 'schedule-refused').length, 1, 'reported once');
+  } finally {
+    await d.stop();
+    cleanupHome(home);
+  }
+});
