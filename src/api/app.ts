@@ -252,6 +252,7 @@ export function createApp(daemon: Daemon, port: () => number, extraHosts: string
     return c.json(a ?? { id });
   });
   api.get('/webhooks', (c) => c.json(daemon.alerting?.webhookStats() ?? {}));
+  api.get('/schedule', (c) => c.json(daemon.schedule.enforcer.describe()));
   api.post('/apply', async (c) => {
     const b = await body(c, applyBody);
     return c.json(await daemon.apply(b.path, b.text));

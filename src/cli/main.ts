@@ -8,6 +8,7 @@ import { startup } from './commands/startup.js';
 import { exportCmd } from './commands/export.js';
 import { logs } from './commands/logs.js';
 import { alerts } from './commands/alerts.js';
+import { schedule } from './commands/schedule.js';
 import { events, inspect, ls, restart, rm, start, stop } from './commands/service-cmds.js';
 import { defaultIO, type CliIO } from './output.js';
 
@@ -25,6 +26,7 @@ export const commands: Command[] = [
   logs,
   events,
   alerts,
+  schedule,
   exportCmd,
   dashboard,
   analyze,

@@ -5,6 +5,7 @@ import { homePaths, resolveHome } from '../daemon/home.js';
 import type { ServiceView } from '../daemon/views.js';
 import type { EventRow } from '../store/store.js';
 import type { Alert } from '../alerts/index.js';
+import type { ScheduleEntry } from '../schedule/enforcer.js';
 import type { HistoryPoint } from '../store/history.js';
 import { VigilError } from '../errors.js';
 
@@ -258,6 +259,10 @@ export class VigilClient {
   }
   remove(name: string): Promise<{ removed: string; survivors: { pid: number; cmd: string }[] }> {
     return this.request('DELETE', `/api/v1/services/${encodeURIComponent(name)}`);
+  }
+  /** Every scheduled service with its next start and stop and its manual overrides. */
+  schedule(): Promise<ScheduleEntry[]> {
+    return this.request('GET', '/api/v1/schedule');
   }
   apply(path: string, text: string): Promise<ApplyResult> {
     return this.request('POST', '/api/v1/apply', { path, text });

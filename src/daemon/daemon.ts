@@ -23,6 +23,8 @@ import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { serviceView, type ResourceView, type ServiceView } from './views.js';
 import { dirname } from 'node:path';
 import { SessionStore } from '../api/session.js';
+import { CalendarRegistry, createScheduling, withSchedule } from '../schedule/daemon-host.js';
+import type { ScheduleEnforcer } from '../schedule/enforcer.js';
 
 export interface DaemonOptions {
   home: string;
@@ -72,6 +74,7 @@ export class Daemon extends EventEmitter {
   readonly sessions = new SessionStore();
   /** Extra Host names accepted (config `daemon.allowed_hosts`, for tunnels). */
   allowedHosts: string[] = [];
+  schedule!: { enforcer: ScheduleEnforcer; calendars: CalendarRegistry };
   private stopping: Promise<void> | null = null;
 
   constructor(readonly opts: DaemonOptions) {
@@ -99,6 +102,8 @@ export class Daemon extends EventEmitter {
         logSink: (name, config) => this.makeLogs(name, config),
         daemonHardNofile: ownNofile().hard,
         baseEnv,
+        mayRestart: (name) => this.schedule?.enforcer.mayRestart(name) ?? true,
+        skipRestart: (name) => this.schedule?.enforcer.skipRestart(name) ?? null,
         cgroups:
           process.env.VIGIL_CGROUPS === 'off'
             ? {
@@ -126,7 +131,14 @@ export class Daemon extends EventEmitter {
         }),
       );
       this.monitor.on('error', (err: unknown) => this.log.error('monitor error', { error: String(err) }));
+      this.schedule = createScheduling({
+        home: this.paths.home,
+        supervisor: this.supervisor,
+        store: this.store,
+        record: (e) => this.recordEvent(e),
+      });
       const r = this.supervisor.recover();
+      this.schedule.enforcer.start(); // reconciles boundaries missed while the daemon was down
       const cg = this.supervisor.cgroups;
       if (cg.writable) cleanupStale(id, cg);
       this.log.info(cg.writable ? `cgroups: v${cg.version}` : `cgroups: not used (${cg.reason})`);
@@ -236,7 +248,8 @@ export class Daemon extends EventEmitter {
       (a) =>
         `${a.severity === 'critical' ? 'alert' : 'warning'}: ${a.kind}${a.acked_at ? ' (acknowledged)' : ''}`,
     );
-    return serviceView(svc, src, this.resources(name, svc.config), this.monitor.leak(name), conditions);
+    const v = serviceView(svc, src, this.resources(name, svc.config), this.monitor.leak(name), conditions);
+    return withSchedule(v, this.schedule.enforcer.status(name, svc.status));
   }
 
   list(): ServiceView[] {
@@ -347,7 +360,10 @@ export class Daemon extends EventEmitter {
     if (config.daemon?.max_concurrent !== undefined)
       this.supervisor.maxConcurrent = config.daemon.max_concurrent;
     this.allowedHosts = config.daemon?.allowed_hosts ?? [];
+    const calendars = CalendarRegistry.load(path, config.calendars);
     const r = await this.supervisor.apply(path, config.services, (a, b) => diffService(a, b).restart);
+    this.schedule.calendars.set(path, calendars);
+    this.schedule.enforcer.refresh(); // a changed schedule takes effect at once
     this.recordEvent({
       service: '',
       kind: 'apply',
@@ -384,6 +400,7 @@ export class Daemon extends EventEmitter {
       this.log.info(opts.leaveRunning ? 'daemon stopping; services left running' : 'daemon stopping');
       this.monitor.stop();
       await this.alerting?.close();
+      this.schedule.enforcer.stop();
       if (opts.leaveRunning) this.supervisor.detachAll();
       else await this.supervisor.stopAll();
       await this.supervisor.dispose();

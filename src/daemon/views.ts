@@ -1,4 +1,5 @@
 import { redactEnv } from '../config/secrets.js';
+import type { ShownInstant } from '../schedule/describe.js';
 import type { Service } from '../supervisor/service.js';
 import type { ServiceSource } from '../supervisor/supervisor.js';
 
@@ -43,6 +44,8 @@ export interface ServiceView extends ResourceView {
   cgroup: { version: number; paths: string[] } | null;
   /** Why there is no cgroup, or which limits the kernel does not enforce. */
   cgroup_note: string | null;
+  /** A scheduled service's next window start (in its zone and UTC), or null. */
+  next_start: ShownInstant | null;
 }
 
 export function serviceView(
@@ -72,5 +75,6 @@ export function serviceView(
     conditions,
     cgroup: svc.cgroup ? { version: svc.cgroup.version, paths: svc.cgroup.paths } : null,
     cgroup_note: svc.cgroupNote,
+    next_start: null,
   };
 }

@@ -59,6 +59,10 @@ export interface ServiceContext {
   baseEnv: Record<string, string>;
   /** Cgroups this daemon may create for its services (version null: none). */
   cgroups: CgroupSupport;
+  /** False when the restart policy must not restart the service now (a schedule with no window open). */
+  mayRestart?: (service: string) => boolean;
+  /** Why a resource-driven restart (memory, leak) is skipped now (its window closes first), or null. */
+  skipRestart?: (service: string) => { reason: string; report: boolean } | null;
 }
 
 export const MARKER_KEY = 'VIGIL_SERVICE_ID';
@@ -392,7 +396,9 @@ export class Service {
         data: { pid, code, signal, reason },
       });
     }
-    if (d && d.action === 'restart' && d.delayMs <= 0) {
+    // A scheduled service is not restarted outside its windows.
+    const allowed = !this.ctx.mayRestart || this.ctx.mayRestart(this.name);
+    if (d && allowed && d.action === 'restart' && d.delayMs <= 0) {
       this.restarts += 1;
       this.spawnNow();
     }
@@ -420,6 +426,11 @@ export class Service {
       return;
     }
     if (!d) return;
+    if (!allowed) {
+      await this.releaseCgroup();
+      this.setStatus('stopped', `${this.name}: not restarted: outside its schedule's windows`);
+      return;
+    }
     if (d.action === 'none') {
       if (d.budgetExhausted) {
         const m = this.config.max_restarts!;
@@ -548,6 +559,17 @@ export class Service {
 
   /** Graceful restart (stop the whole tree, then start) recorded with `reason`. */
   async restart(reason: ExitReason = 'restarted'): Promise<void> {
+    const skip = reason !== 'restarted' && reason !== 'health' ? this.ctx.skipRestart?.(this.name) : null;
+    if (skip) {
+      if (skip.report)
+        this.ctx.emit({
+          service: this.name,
+          kind: 'restart-skipped',
+          message: `${this.name}: ${reason} restart skipped: ${skip.reason}`,
+          data: { reason },
+        });
+      return;
+    }
     await this.stop(reason);
     this.restarts += 1;
     this.ctx.store.setRestarts(this.name, this.restarts);

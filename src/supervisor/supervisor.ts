@@ -19,10 +19,13 @@ export interface ApplyResult {
   updated: string[];
   removed: string[];
   unchanged: string[];
+  /** New services with a schedule: added, and started by the schedule when (or if) a window is open. */
+  scheduled: string[];
 }
 
 /**
- * All supervised services. Emits 'event' (SupervisorEvent) for every state change, crash and restart.
+ * All supervised services. Emits 'event' (SupervisorEvent) for every state change, crash and restart,
+ * and 'manual' ({ name, action: 'start' | 'stop' }) for starts and stops by hand (schedule overrides).
  */
 export class Supervisor extends EventEmitter {
   readonly services = new Map<string, Service>();
@@ -94,6 +97,7 @@ export class Supervisor extends EventEmitter {
 
   start(name: string): Service {
     const svc = this.get(name);
+    this.emit('manual', { name, action: 'start' }); // the schedule records the override
     this.store.setDesired(name, 'running');
     svc.start();
     return svc;
@@ -101,12 +105,14 @@ export class Supervisor extends EventEmitter {
 
   async stop(name: string): Promise<Survivor[]> {
     const svc = this.get(name);
+    this.emit('manual', { name, action: 'stop' });
     this.store.setDesired(name, 'stopped');
     return svc.stop('stopped');
   }
 
   async restart(name: string): Promise<Service> {
     const svc = this.get(name);
+    this.emit('manual', { name, action: 'start' });
     this.store.setDesired(name, 'running');
     await svc.restart('restarted');
     return svc;
@@ -134,7 +140,14 @@ export class Supervisor extends EventEmitter {
     services: Record<string, ServiceConfig>,
     needsRestart: (a: ServiceConfig, b: ServiceConfig) => boolean,
   ): Promise<ApplyResult> {
-    const result: ApplyResult = { started: [], restarted: [], updated: [], removed: [], unchanged: [] };
+    const result: ApplyResult = {
+      started: [],
+      restarted: [],
+      updated: [],
+      removed: [],
+      unchanged: [],
+      scheduled: [],
+    };
     for (const name of Object.keys(services)) {
       const src = this.sources.get(name);
       if (src && src.source === 'manual') {
@@ -154,10 +167,12 @@ export class Supervisor extends EventEmitter {
       const existing = this.services.get(name);
       if (!existing) {
         this.add(name, config, 'file', file);
-        if (config.autostart) {
+        // A scheduled service waits for its window: the schedule's enforcer starts it.
+        if (config.autostart && !config.schedule) {
           this.start(name);
           result.started.push(name);
-        } else result.unchanged.push(name);
+        } else if (config.schedule) result.scheduled.push(name);
+        else result.unchanged.push(name);
         continue;
       }
       const old = existing.config;
@@ -226,7 +241,7 @@ export class Supervisor extends EventEmitter {
           message: `${row.name} (pid ${run.pid}) ended while the daemon was down; exit status unknown`,
         });
       }
-      if (row.desired === 'running') {
+      if (row.desired === 'running' && !config.schedule) {
         const restart = config.restart !== 'never';
         if (restart) {
           svc.start();

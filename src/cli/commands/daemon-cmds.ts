@@ -45,6 +45,7 @@ function printApply(io: CliIO, file: string, r: Awaited<ReturnType<VigilClient['
     r.restarted.length && `restarted ${r.restarted.join(', ')}`,
     r.updated.length && `updated live ${r.updated.join(', ')}`,
     r.removed.length && `removed ${r.removed.join(', ')}`,
+    r.scheduled?.length && `added on a schedule ${r.scheduled.join(', ')} (see 'vigil schedule')`,
   ].filter(Boolean);
   io.out(`Applied ${file}: ${parts.length ? parts.join('; ') : 'nothing to change'}\n`);
 }

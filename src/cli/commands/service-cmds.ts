@@ -5,6 +5,7 @@ import type { ServiceView } from '../../daemon/views.js';
 import { VigilError } from '../../errors.js';
 import { jsonOption, parse, splitDashDash } from '../args.js';
 import { UsageError, type Command } from '../command.js';
+import { shortLocal } from './schedule.js';
 import { formatBytes, formatDuration, paint, printJson, table, type CliIO } from '../output.js';
 
 /** The interpreter for a script, by its extension (`app.py` → python3 -u). */
@@ -40,7 +41,8 @@ function statusText(io: CliIO, s: ServiceView): string {
         : s.status === 'backoff' || s.status === 'starting' || s.status === 'stopping'
           ? 'yellow'
           : 'dim';
-  return paint(io, color, s.status) + (s.conditions.length ? ` (${s.conditions.join(', ')})` : '');
+  const next = s.status === 'scheduled' && s.next_start ? ` next ${shortLocal(s.next_start)}` : '';
+  return paint(io, color, s.status) + next + (s.conditions.length ? ` (${s.conditions.join(', ')})` : '');
 }
 
 function leakText(s: ServiceView): string {
