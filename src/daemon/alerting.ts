@@ -155,7 +155,8 @@ export class Alerting {
     this.notifier.close();
   }
 
+  /** Delivery statistics per webhook, keyed by the URL with its secret parts redacted. */
   webhookStats(): Record<string, unknown> {
-    return this.notifier.stats();
+    return Object.fromEntries(Object.entries(this.notifier.stats()).map(([url, st]) => [redactUrl(url), st]));
   }
 }
