@@ -4,6 +4,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Daemon } from '../daemon/daemon.js';
 import { VigilError } from '../errors.js';
+import { renderMetrics } from './metrics.js';
 import { allowedHosts, bearer, originAllowed, tokenMatches } from './auth.js';
 // web: sessions, SSE and the dashboard (src/api/session.ts, stream.ts, web.ts)
 import { serveStream, streamQuery } from './stream.js';
@@ -127,6 +128,13 @@ export function createApp(daemon: Daemon, port: () => number, extraHosts: string
     }
     c.header('content-type', 'application/health+json');
     return c.body(JSON.stringify(payload), status === 'fail' ? 503 : 200);
+  });
+
+  // Prometheus scrapes with the token (`authorization: {credentials_file: …/token}` in its scrape config).
+  app.get('/metrics', (c) => {
+    if (!authed(c)) return fail(c, 401, 'UNAUTHORIZED', 'missing or wrong token (Authorization: Bearer …)');
+    c.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+    return c.body(renderMetrics(daemon));
   });
 
   app.use('/api/*', async (c, next) => {

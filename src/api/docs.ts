@@ -41,6 +41,14 @@ export const ROUTES: RouteDoc[] = [
   },
   {
     method: 'GET',
+    path: '/metrics',
+    auth: 'token',
+    summary:
+      'Prometheus text format: per service up, status, restarts, open fds, fd limit, fds by type, RSS, PSS, memory limit, leak verdict, slope and ETA; open alerts; the daemon’s own memory, CPU and fds.',
+    response: '`text/plain; version=0.0.4`',
+  },
+  {
+    method: 'GET',
     path: '/login',
     auth: 'code',
     summary:
@@ -198,7 +206,8 @@ export const ROUTES: RouteDoc[] = [
     method: 'GET',
     path: '/api/v1/schedule',
     auth: 'token or session',
-    summary: 'Every scheduled service with its next start and stop, in its zone and in UTC (`vigil schedule`).',
+    summary:
+      'Every scheduled service with its next start and stop, in its zone and in UTC (`vigil schedule`).',
     response: 'array of `{service, next_start, next_stop, active, windows, held_until, manual_run}`',
   },
   {
