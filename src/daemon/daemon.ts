@@ -120,7 +120,7 @@ export class Daemon extends EventEmitter {
       this.monitor = new Monitor(this.supervisor, this.history, { intervalMs: 5000 });
       this.monitor.on('sample', (x: { service: string }) => {
         this.emit('sample', x);
-        this.alerting?.onSample(x.service);
+        this.guard('alerts', () => this.alerting?.onSample(x.service));
       });
       this.monitor.on('memory-limit', (x: { service: string; rss: number; limit: number }) =>
         this.recordEvent({
@@ -152,6 +152,17 @@ export class Daemon extends EventEmitter {
     }
   }
 
+  /** Events that could not be written to the state database (full disk). */
+  unsavedEvents = 0;
+  private pendingEvents: { e: SupervisorEvent; t: number }[] = [];
+
+  private flushPendingEvents(): void {
+    while (this.pendingEvents.length > 0) {
+      const p = this.pendingEvents[0]!;
+      this.store.addEvent(p.e.service, p.e.kind, p.e.message, p.e.data, p.t);
+      this.pendingEvents.shift();
+    }
+  }
   private readonly logBudget = new GlobalBudget(Number.MAX_SAFE_INTEGER);
   private readonly allLogs = new Map<string, ServiceLogs>();
   private readonly forwardLine = (l: unknown) => this.emit('log', l);
@@ -201,11 +212,39 @@ export class Daemon extends EventEmitter {
 
   /** Records an event and passes it to live listeners (SSE). */
   recordEvent(e: SupervisorEvent): EventRow {
-    const row = this.store.addEvent(e.service, e.kind, e.message, e.data);
+    let row: EventRow;
+    try {
+      this.flushPendingEvents();
+      row = this.store.addEvent(e.service, e.kind, e.message, e.data);
+    } catch (err) {
+      // The state database cannot be written (a full disk): the event still reaches live listeners, the
+      // alert engine and the daemon log, and is kept (up to 1,000) to be saved once writing works again.
+      this.unsavedEvents += 1;
+      const data_json = e.data === undefined ? null : JSON.stringify(e.data);
+      row = {
+        id: -this.unsavedEvents,
+        t: Date.now(),
+        service: e.service,
+        kind: e.kind,
+        message: e.message,
+        data_json,
+      };
+      if (this.pendingEvents.length < 1000) this.pendingEvents.push({ e, t: row.t });
+      this.log.error(`event not saved yet: ${String(err)}`, { service: e.service, kind: e.kind });
+    }
     if (e.kind !== 'state') this.log.info(e.message, { service: e.service, kind: e.kind });
     this.emit('event', row);
-    this.alerting?.onEvent(row);
+    this.guard('alerts', () => this.alerting?.onEvent(row));
     return row;
+  }
+
+  /** Runs a side task (alerts, history) so that its failure — a full disk — never reaches the caller. */
+  guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error(`${what}: ${String(err)}`);
+    }
   }
 
   /** Writes daemon.json (port, pid) once the server listens, so the CLI can find it. */
@@ -280,6 +319,7 @@ export class Daemon extends EventEmitter {
     const rssLeak = current?.rssVerdict ?? null;
     return {
       ...v,
+      logs: this.allLogs.get(name)?.stats() ?? null,
       fds: {
         total: sample?.fds_total ?? null,
         limit: sample?.fd_limit ?? null,

@@ -51,7 +51,15 @@ export async function runDaemon(opts: DaemonOptions & { handleSignals?: boolean 
     );
   }
   daemon.log.info(`listening on http://${opts.bind.includes(':') ? `[${opts.bind}]` : opts.bind}:${port}`);
+  // The daemon is held to the standard it enforces: one failing handler (a full disk, a bug) must not take
+  // every service's supervisor down. Errors are logged with their stack and the daemon carries on.
   if (opts.handleSignals !== false) {
+    process.on('uncaughtException', (err) =>
+      daemon.log.error('uncaught exception', { error: err.stack ?? String(err) }),
+    );
+    process.on('unhandledRejection', (err) =>
+      daemon.log.error('unhandled rejection', { error: (err as Error)?.stack ?? String(err) }),
+    );
     const onSignal = (sig: string) => {
       daemon.log.info(`received ${sig}; stopping services and the daemon`);
       void daemon.shutdown({ leaveRunning: false });

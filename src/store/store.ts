@@ -144,8 +144,8 @@ export class Store {
       .get(service) as RunRow | undefined;
   }
 
-  addEvent(service: string | null, kind: string, message: string, data?: unknown): EventRow {
-    const t = Date.now();
+  addEvent(service: string | null, kind: string, message: string, data?: unknown, at?: number): EventRow {
+    const t = at ?? Date.now();
     const data_json = data === undefined ? null : JSON.stringify(data);
     const r = this.db
       .prepare('INSERT INTO events (t, service, kind, message, data_json) VALUES (?, ?, ?, ?, ?)')
