@@ -181,7 +181,7 @@ export class ServiceLogs extends EventEmitter {
   }
 
   /** Resolves true once both streams reached end of file (every writer of the tree gone) and all is on disk. */
-  async waitDrained(timeoutMs: number): Promise<boolean> {
+  async waitDrained(timeoutMs: number, opts: { flush?: boolean } = {}): Promise<boolean> {
     if (!this.allEof()) {
       let timer: NodeJS.Timeout | undefined;
       const ok = await Promise.race([
@@ -191,7 +191,8 @@ export class ServiceLogs extends EventEmitter {
       clearTimeout(timer);
       if (!ok) return false;
     }
-    await Promise.all(STREAMS.map((n) => this.streams[n].file.flush()));
+    // The last lines are in memory already; a restart need not wait for the files to be written.
+    if (opts.flush !== false) await Promise.all(STREAMS.map((n) => this.streams[n].file.flush()));
     return true;
   }
 

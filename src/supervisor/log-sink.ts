@@ -6,8 +6,8 @@ export interface LogSink {
   afterSpawn(): void;
   /** Resumes capture of a still-running service after a daemon restart. */
   attach(opts: { gap: boolean }): void;
-  /** Resolves once everything the service wrote has been read (or after `timeoutMs`). */
-  waitDrained(timeoutMs: number): Promise<boolean>;
+  /** Resolves once everything the service wrote has been read (and, unless `flush: false`, written). */
+  waitDrained(timeoutMs: number, opts?: { flush?: boolean }): Promise<boolean>;
   lastLines(stream: 'out' | 'err', n: number): string[];
   close(): Promise<void>;
 }

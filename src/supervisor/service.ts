@@ -97,6 +97,7 @@ export class Service {
   /** Why the service has no cgroup (or why its limits are not enforced), for ls and inspect. */
   cgroupNote: string | null = null;
   private oomBefore = 0;
+  private cgroupKey = '';
   /** The last resource sample of the current run (recorded with the run when it ends). */
   lastSample: ({ t: number } & Record<string, unknown>) | null = null;
   readonly logs: LogSink;
@@ -185,15 +186,16 @@ export class Service {
           nofile: this.nofile(),
           ...(id ? { uid: id.uid, gid: id.gid } : {}),
           // A wrapper running as another user cannot write cgroup.procs; the daemon moves it right after spawn.
-          ...(cg && !id ? { cgroupProcs: cg.procsPath } : {}),
+          ...(cg && !id ? { cgroupProcs: cg.paths.map((d) => `${d}/cgroup.procs`).join(':') } : {}),
           ...fds,
         });
       } finally {
         this.logs.afterSpawn();
       }
-      if (cg && child.pid !== undefined) {
+      if (cg && id && child.pid !== undefined) {
+        // A wrapper running as another user cannot write cgroup.procs: the daemon moves it (slower).
         try {
-          if (id) writeFileSync(cg.procsPath, String(child.pid));
+          writeFileSync(cg.procsPath, String(child.pid));
           cg.joinOthers(child.pid);
         } catch (err) {
           this.cgroupNote = errorMessage(err);
@@ -234,6 +236,13 @@ export class Service {
   /** Creates (or reopens) the service's cgroup with its memory and tasks limits, where the machine allows. */
   private openCgroup(): void {
     const { memory, tasks } = this.config.limits;
+    // The cgroup of the last run is kept between restarts (it is removed when the service stops): reuse it.
+    const key = `${memory ?? ''}/${tasks ?? ''}`;
+    if (this.cgroup && this.cgroupKey === key && this.cgroup.pids().length === 0) {
+      this.oomBefore = this.cgroup.oomKills();
+      return;
+    }
+    this.cgroupKey = key;
     if (this.ctx.cgroups.version === null || !this.ctx.cgroups.writable) {
       this.cgroup = null;
       this.cgroupNote =
@@ -351,7 +360,7 @@ export class Service {
       const ref = this.treeRef(pid);
       if (liveMembers(ref).length > 0) this.survivors = await stopTree(ref, 'SIGTERM', 1000);
     }
-    await this.logs.waitDrained(300);
+    await this.logs.waitDrained(300, { flush: false });
     const stderr = this.logs.lastLines('err', 20);
     const stdout = this.logs.lastLines('out', 20);
     const oomKilled = this.cgroup !== null && this.cgroup.oomKills() > this.oomBefore;

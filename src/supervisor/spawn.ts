@@ -8,10 +8,13 @@ import { VigilError } from '../errors.js';
  * execs the command, so the service's pid is the pid Node spawned and no wrapper process stays behind.
  * Node cannot run code between fork and exec, and it raised its own soft fd limit to the hard limit,
  * which every child would otherwise inherit.
- *   $1 soft nofile, $2 hard nofile, $3 cgroup.procs path or empty, then the command and its arguments.
+ *   $1 soft nofile, $2 hard nofile, $3 cgroup.procs paths (colon-separated; one per v1 hierarchy) or
+ *   empty, then the command and its arguments.
  */
 export const WRAPPER_SCRIPT = [
-  'if [ -n "$3" ]; then echo $$ > "$3" || { echo "vigil: cannot join cgroup $3" >&2; exit 126; }; fi',
+  // Joining its own cgroups costs the wrapper a fraction of a millisecond; moving another process from
+  // the daemon takes the kernel's cgroup write lock (an RCU grace period: ~10-20 ms per restart).
+  'if [ -n "$3" ]; then IFS=:; for p in $3; do echo $$ > "$p" || { echo "vigil: cannot join cgroup $p" >&2; exit 126; }; done; unset IFS; fi',
   // Both limits to the hard value first (lowering a hard limit below the current soft one fails), then soft.
   'ulimit -n "$2" 2>/dev/null || { echo "vigil: cannot set the hard nofile limit to $2" >&2; exit 126; }',
   'ulimit -S -n "$1" 2>/dev/null || { echo "vigil: cannot set the soft nofile limit to $1" >&2; exit 126; }',
@@ -27,6 +30,7 @@ export interface SpawnSpec {
   uid?: number;
   gid?: number;
   nofile: { soft: number; hard: number };
+  /** cgroup.procs files to join before exec, colon-separated. */
   cgroupProcs?: string;
   stdout: number | 'ignore';
   stderr: number | 'ignore';
