@@ -39,6 +39,21 @@ const HORIZONS: ReadonlyArray<readonly [number, number]> = [
   [2 * DAY, 2 * HOUR],
   [3 * DAY, 3 * HOUR],
 ];
+/**
+ * Horizons for fast leaks (minutes to exhaustion), on 5-second buckets. Each exists only when the
+ * transient scale is at most twice its length: only then can the evidence rule let it call a leak with
+ * a useful lead (at most h²/transient before the limit). With the default 90 minutes none exists, so
+ * the default behaviour and cost are those of the horizons above.
+ */
+const FAST_HORIZONS: ReadonlyArray<readonly [number, number]> = [
+  [MIN, 5],
+  [2 * MIN, 10],
+  [3 * MIN, 15],
+  [5 * MIN, 20],
+  [10 * MIN, 30],
+  [15 * MIN, 45],
+];
+const FAST_BUCKET_S = 5;
 const MAX_BLOCKS = 24;
 /** How far back "levels seen before" reaches: a week and a day, so weekly cycles are remembered. */
 const MEMORY_S = 8 * DAY;
@@ -63,6 +78,8 @@ type Why = 'flat' | 'inconsistent' | 'steps' | 'slowing' | 'seen' | 'early' | 'l
 interface HorizonState {
   readonly h: number;
   readonly block: number;
+  /** A fast horizon (on the 5-second ring), re-fitted often enough to need no fall-back check between fits. */
+  readonly fast: boolean;
   /** Span actually watched at the last evaluation (shorter than h while the history is young). */
   span: number;
   readonly ring: BucketRing;
@@ -111,6 +128,8 @@ export class LeakDetector {
   /** While the verdict is `leak`: a sample under this level means usage fell back. */
   private dropBelow = -Infinity;
   private readonly fine: BucketRing;
+  /** 5-second buckets, only when the transient scale allows fast horizons. */
+  private readonly fastRing: BucketRing | null = null;
   private lastGrowthT = -Infinity;
   private current: Verdict;
 
@@ -122,15 +141,24 @@ export class LeakDetector {
     const mid = new BucketRing(5 * MIN, 320);
     this.memory = new BucketRing(30 * MIN, Math.ceil(MEMORY_S / (30 * MIN)) + 8);
     this.rings = [fine, mid, this.memory];
-    this.horizons = HORIZONS.map(([h, block]) => {
+    const fast = FAST_HORIZONS.filter(([h]) => this.transient <= 2 * h);
+    if (fast.length > 0) {
+      // Covers the longest fast horizon plus two blocks (the block in progress and alignment slack).
+      const [h, block] = fast[fast.length - 1]!;
+      this.fastRing = new BucketRing(FAST_BUCKET_S, Math.ceil((h + 3 * block) / FAST_BUCKET_S));
+      this.rings.push(this.fastRing);
+    }
+    const nFast = fast.length;
+    this.horizons = [...fast, ...HORIZONS].map(([h, block], i) => {
       // The coarsest ring whose buckets tile the block and that still remembers the whole horizon.
-      const ring = [this.memory, mid, fine].find(
+      const ring = [this.memory, mid, fine, ...this.rings.slice(3)].find(
         (r) => block % r.resolution === 0 && r.span >= h + 2 * block,
       );
       if (!ring) throw new Error(`no ring for horizon ${h}`);
       return {
         h,
         block,
+        fast: i < nFast,
         ring,
         span: h,
         end: -1,
@@ -354,9 +382,8 @@ export class LeakDetector {
     }
     if (this.alarmed) {
       // Released when usage falls back by half of what the leak added (a restart, a fix, a collector).
-      const minute = Math.floor(now / MIN) * MIN;
       let freed = dropped;
-      if (this.fine.range(minute - MIN, minute, this.pair)) {
+      if (this.lastLow(now)) {
         const low = this.pair[0];
         this.alarmPeakLow = Math.max(this.alarmPeakLow, low);
         freed ||= low < this.alarmBaseLow + (this.alarmPeakLow - this.alarmBaseLow) / 2;
@@ -409,9 +436,20 @@ export class LeakDetector {
 
   /** Long windows are re-fitted once per block; a drop since (a collector ran, a restart) ends them at once. */
   private fellBack(hs: HorizonState, now: number): boolean {
+    if (hs.fast) return false;
     const minute = Math.floor(now / MIN) * MIN;
     if (!this.fine.range(minute - MIN, minute, this.pair)) return false;
     return this.pair[0] < hs.lowEnd - (hs.slope * hs.span) / 2;
+  }
+
+  /**
+   * Low (and high) of the last complete bucket, into this.pair: 5 seconds when fast horizons exist (a
+   * fast leak's previous minute is far below its current lows), else the previous minute.
+   */
+  private lastLow(now: number): boolean {
+    const r = this.fastRing ?? this.fine;
+    const b = Math.floor(now / r.resolution) * r.resolution;
+    return r.range(b - r.resolution, b, this.pair);
   }
 
   /**
