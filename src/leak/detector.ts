@@ -1,6 +1,6 @@
 import { BucketRing } from './bucket-ring.js';
 import { formatAmount, formatRate, formatSpan } from './format.js';
-import { medianOf, sensSlope, theilSen } from './robust.js';
+import { medianInPlace, medianOf, sensSlope, theilSen } from './robust.js';
 import type { LeakKind, Verdict, VerdictKind } from './verdict.js';
 
 export interface LeakDetectorOptions {
@@ -70,6 +70,12 @@ const QUARTER_SHARE = 0.2;
 const SLOWING_RATIO = 0.9;
 /** `growing` is said of growth that, kept up, would reach the limit within this long. */
 const GROWING_WITHIN_S = 7 * DAY;
+/**
+ * A window can call a leak due at most this many of its own lengths ahead. At the default transient
+ * scale the square-root rule already implies it for every horizon (3 days / 48 = 90 minutes), so it
+ * only binds when the transient scale is shorter.
+ */
+const MAX_AHEAD = 48;
 /** A latched leak is released after this long without any growth, or when usage falls back. */
 const RELEASE_S = 12 * HOUR;
 
@@ -118,6 +124,7 @@ export class LeakDetector {
   private readonly blo = new Float64Array(MAX_BLOCKS);
   private readonly bhi = new Float64Array(MAX_BLOCKS);
   private readonly scratch = new Float64Array((MAX_BLOCKS * (MAX_BLOCKS - 1)) / 2 + MAX_BLOCKS);
+  private readonly resid = new Float64Array(MAX_BLOCKS);
   private readonly pair: [number, number] = [0, 0];
   private firstT = NaN;
   private lastT = -Infinity;
@@ -278,6 +285,14 @@ export class LeakDetector {
         stepped = m - prev < expected;
         prev = m;
       }
+      // A step the robust fit looked through: the line misses the first or the last quarter by more
+      // than half the rise it claims (levels of 300 then 900, drifting by noise, fit as +40 per window).
+      for (let k = 0; k < 4 && !stepped; k += 3) {
+        const from = k * q;
+        const to = k === 3 ? n : q;
+        for (let i = from; i < to; i++) this.resid[i - from] = blo[i]! - line(bx[i]!);
+        stepped = Math.abs(medianInPlace(this.resid, to - from)) > rise / 2;
+      }
       if (stepped) {
         hs.why = 'steps';
         return;
@@ -311,9 +326,21 @@ export class LeakDetector {
       hs.why = 'seen';
       return;
     }
+    // A fast window would otherwise see nothing of the current half hour before it: a noisy service
+    // near its limit drifting up for a few minutes is still below its own earlier peaks.
+    if (hs.fast) {
+      const fineTo = Math.floor(start / MIN) * MIN;
+      const fineFrom = Math.max(memTo, Math.floor(now / MIN) * MIN - this.fine.span + MIN);
+      if (fineTo > fineFrom && this.fine.range(fineFrom, fineTo, pair) && recentLow <= pair[1]) {
+        hs.why = 'seen';
+        return;
+      }
+    }
     // Enough evidence for how urgent it is: watched for at least sqrt(transient × time left).
+    // A window never calls a leak due more than MAX_AHEAD of its own lengths ahead: with a short
+    // transient scale the square root alone would let a 6-hour window call a drift due in weeks.
     const left = Math.max(0, hs.eta - now);
-    if (h * h < this.transient * left) hs.why = 'early';
+    if (h * h < Math.max(this.transient, hs.h / MAX_AHEAD) * left) hs.why = 'early';
   }
 
   private decide(now: number, dropped = false): Verdict {
