@@ -40,10 +40,11 @@ const HORIZONS: ReadonlyArray<readonly [number, number]> = [
   [3 * DAY, 3 * HOUR],
 ];
 /**
- * Horizons for fast leaks (minutes to exhaustion), on 5-second buckets. Each exists only when the
- * transient scale is at most twice its length: only then can the evidence rule let it call a leak with
- * a useful lead (at most h²/transient before the limit). With the default 90 minutes none exists, so
- * the default behaviour and cost are those of the horizons above.
+ * Horizons for fast leaks (minutes to exhaustion), on 5-second buckets. They exist only when the
+ * transient scale is at most twice the longest of them (30 minutes): only then can the evidence rule let
+ * one call a leak with a useful lead (at most h²/transient before the limit). All of them exist
+ * together, since the shorter ones also veto the longer (a levelling-off they see first). With the
+ * default 90 minutes none exists, so the default behaviour and cost are those of the horizons above.
  */
 const FAST_HORIZONS: ReadonlyArray<readonly [number, number]> = [
   [MIN, 5],
@@ -84,7 +85,7 @@ type Why = 'flat' | 'inconsistent' | 'steps' | 'slowing' | 'seen' | 'early' | 'l
 interface HorizonState {
   readonly h: number;
   readonly block: number;
-  /** A fast horizon (on the 5-second ring), re-fitted often enough to need no fall-back check between fits. */
+  /** A fast horizon (on the 5-second ring). */
   readonly fast: boolean;
   /** Span actually watched at the last evaluation (shorter than h while the history is young). */
   span: number;
@@ -128,6 +129,7 @@ export class LeakDetector {
   private readonly pair: [number, number] = [0, 0];
   private firstT = NaN;
   private lastT = -Infinity;
+  private lastValue = NaN;
   private limit = NaN;
   private alarmed = false;
   private alarmBaseLow = NaN;
@@ -148,7 +150,8 @@ export class LeakDetector {
     const mid = new BucketRing(5 * MIN, 320);
     this.memory = new BucketRing(30 * MIN, Math.ceil(MEMORY_S / (30 * MIN)) + 8);
     this.rings = [fine, mid, this.memory];
-    const fast = FAST_HORIZONS.filter(([h]) => this.transient <= 2 * h);
+    const longestFast = FAST_HORIZONS[FAST_HORIZONS.length - 1]![0];
+    const fast = this.transient <= 2 * longestFast ? FAST_HORIZONS : [];
     if (fast.length > 0) {
       // Covers the longest fast horizon plus two blocks (the block in progress and alignment slack).
       const [h, block] = fast[fast.length - 1]!;
@@ -198,6 +201,7 @@ export class LeakDetector {
     if (!Number.isFinite(t) || !Number.isFinite(value) || t < this.lastT) return this.current;
     if (Number.isNaN(this.firstT)) this.firstT = t;
     this.lastT = t;
+    this.lastValue = value;
     if (Number.isFinite(limit) && limit > 0) this.limit = limit;
     for (const r of this.rings) r.add(t, value);
     // A sample far under a leak's lows (a collector ran, the service restarted) ends it at once,
@@ -463,7 +467,8 @@ export class LeakDetector {
 
   /** Long windows are re-fitted once per block; a drop since (a collector ran, a restart) ends them at once. */
   private fellBack(hs: HorizonState, now: number): boolean {
-    if (hs.fast) return false;
+    // A fast window's rise is a few blocks' worth: the last sample, not the last minute, tells.
+    if (hs.fast) return this.lastValue < hs.lowEnd - (hs.slope * hs.span) / 2;
     const minute = Math.floor(now / MIN) * MIN;
     if (!this.fine.range(minute - MIN, minute, this.pair)) return false;
     return this.pair[0] < hs.lowEnd - (hs.slope * hs.span) / 2;
