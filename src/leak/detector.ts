@@ -71,12 +71,14 @@ const QUARTER_SHARE = 0.2;
 const SLOWING_RATIO = 0.9;
 /** `growing` is said of growth that, kept up, would reach the limit within this long. */
 const GROWING_WITHIN_S = 7 * DAY;
+/** The default time scale of benign transients (the evidence rule's constant). */
+const DEFAULT_TRANSIENT_S = 90 * MIN;
 /**
- * A window can call a leak due at most this many of its own lengths ahead. At the default transient
- * scale the square-root rule already implies it for every horizon (3 days / 48 = 90 minutes), so it
- * only binds when the transient scale is shorter.
+ * A short transient scale speeds up calls only for leaks due within this many of the window's own
+ * lengths: beyond that, the window needs the default evidence. Without it a short setting would let a
+ * 36-minute window call a noise drift due in 7 hours, or a 4-hour one a drift due in days.
  */
-const MAX_AHEAD = 48;
+const FAST_AHEAD = 8;
 /** A latched leak is released after this long without any growth, or when usage falls back. */
 const RELEASE_S = 12 * HOUR;
 
@@ -144,7 +146,7 @@ export class LeakDetector {
 
   constructor(opts: LeakDetectorOptions = {}) {
     this.kind = opts.kind ?? 'fds';
-    this.transient = opts.transientSeconds ?? 90 * MIN;
+    this.transient = opts.transientSeconds ?? DEFAULT_TRANSIENT_S;
     const fine = new BucketRing(MIN, 200);
     this.fine = fine;
     const mid = new BucketRing(5 * MIN, 320);
@@ -330,21 +332,30 @@ export class LeakDetector {
       hs.why = 'seen';
       return;
     }
-    // A fast window would otherwise see nothing of the current half hour before it: a noisy service
-    // near its limit drifting up for a few minutes is still below its own earlier peaks.
-    if (hs.fast) {
-      const fineTo = Math.floor(start / MIN) * MIN;
+    // With a short transient scale, windows are called within minutes and would otherwise see nothing
+    // of the current half hour before them: a noisy service near its limit drifting up for a few
+    // minutes is still under its own earlier peaks. The 5-second and 1-minute rings tell.
+    if (this.fastRing) {
+      const fr = this.fastRing;
+      const fastFrom = Math.max(
+        memTo,
+        Math.floor(now / fr.resolution) * fr.resolution - fr.span + fr.resolution,
+      );
       const fineFrom = Math.max(memTo, Math.floor(now / MIN) * MIN - this.fine.span + MIN);
-      if (fineTo > fineFrom && this.fine.range(fineFrom, fineTo, pair) && recentLow <= pair[1]) {
+      const fineTo = Math.floor(start / MIN) * MIN;
+      if (
+        (start > fastFrom && fr.range(fastFrom, start, pair) && recentLow <= pair[1]) ||
+        (fineTo > fineFrom && this.fine.range(fineFrom, fineTo, pair) && recentLow <= pair[1])
+      ) {
         hs.why = 'seen';
         return;
       }
     }
-    // Enough evidence for how urgent it is: watched for at least sqrt(transient × time left).
-    // A window never calls a leak due more than MAX_AHEAD of its own lengths ahead: with a short
-    // transient scale the square root alone would let a 6-hour window call a drift due in weeks.
+    // A short transient scale counts only for leaks due within FAST_AHEAD windows (never asking more
+    // than the default: with the default scale this is the plain rule).
     const left = Math.max(0, hs.eta - now);
-    if (h * h < Math.max(this.transient, hs.h / MAX_AHEAD) * left) hs.why = 'early';
+    const transient = Math.max(this.transient, Math.min(hs.h / FAST_AHEAD, DEFAULT_TRANSIENT_S));
+    if (h * h < transient * left) hs.why = 'early';
   }
 
   private decide(now: number, dropped = false): Verdict {
