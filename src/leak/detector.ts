@@ -10,7 +10,8 @@ export interface LeakDetectorOptions {
    * Time scale of benign transients (warm-ups, ramps, a sawtooth's first rise), in seconds; default 90
    * minutes. Growth must have been watched for at least sqrt(transient × time to exhaustion) before it is
    * called a leak, so an urgent leak is called sooner than a slow one, and a short warm-up never lasts
-   * long enough.
+   * long enough. At 30 minutes or less, windows of 1 to 15 minutes are added, for leaks that exhaust
+   * the limit within minutes (the daemon passes the service's `leak.warmup`).
    */
   transientSeconds?: number;
 }
@@ -21,7 +22,8 @@ const DAY = 86400;
 
 /** Horizons watched (seconds) and the block length each is cut into (~10–24 blocks). */
 const HORIZONS: ReadonlyArray<readonly [number, number]> = [
-  // Shorter windows could only call a leak due within a minute or two (see transientSeconds).
+  // Shorter windows could only call a leak due within a minute or two at the default transient scale;
+  // FAST_HORIZONS below exist for shorter ones.
   [20 * MIN, 2 * MIN],
   [30 * MIN, 2 * MIN],
   [45 * MIN, 2 * MIN],
