@@ -1,6 +1,6 @@
 import { BucketRing } from './bucket-ring.js';
 import { formatAmount, formatRate, formatSpan } from './format.js';
-import { medianOf, sensSlope, theilSen } from './robust.js';
+import { medianInPlace, medianOf, sensSlope, theilSen } from './robust.js';
 import type { LeakKind, Verdict, VerdictKind } from './verdict.js';
 
 export interface LeakDetectorOptions {
@@ -10,7 +10,8 @@ export interface LeakDetectorOptions {
    * Time scale of benign transients (warm-ups, ramps, a sawtooth's first rise), in seconds; default 90
    * minutes. Growth must have been watched for at least sqrt(transient × time to exhaustion) before it is
    * called a leak, so an urgent leak is called sooner than a slow one, and a short warm-up never lasts
-   * long enough.
+   * long enough. At 30 minutes or less, windows of 1 to 15 minutes are added, for leaks that exhaust
+   * the limit within minutes (the daemon passes the service's `leak.warmup`).
    */
   transientSeconds?: number;
 }
@@ -21,7 +22,8 @@ const DAY = 86400;
 
 /** Horizons watched (seconds) and the block length each is cut into (~10–24 blocks). */
 const HORIZONS: ReadonlyArray<readonly [number, number]> = [
-  // Shorter windows could only call a leak due within a minute or two (see transientSeconds).
+  // Shorter windows could only call a leak due within a minute or two at the default transient scale;
+  // FAST_HORIZONS below exist for shorter ones.
   [20 * MIN, 2 * MIN],
   [30 * MIN, 2 * MIN],
   [45 * MIN, 2 * MIN],
@@ -39,6 +41,22 @@ const HORIZONS: ReadonlyArray<readonly [number, number]> = [
   [2 * DAY, 2 * HOUR],
   [3 * DAY, 3 * HOUR],
 ];
+/**
+ * Horizons for fast leaks (minutes to exhaustion), on 5-second buckets. They exist only when the
+ * transient scale is at most twice the longest of them (30 minutes): only then can the evidence rule let
+ * one call a leak with a useful lead (at most h²/transient before the limit). All of them exist
+ * together, since the shorter ones also veto the longer (a levelling-off they see first). With the
+ * default 90 minutes none exists, so the default behaviour and cost are those of the horizons above.
+ */
+const FAST_HORIZONS: ReadonlyArray<readonly [number, number]> = [
+  [MIN, 5],
+  [2 * MIN, 10],
+  [3 * MIN, 15],
+  [5 * MIN, 20],
+  [10 * MIN, 30],
+  [15 * MIN, 45],
+];
+const FAST_BUCKET_S = 5;
 const MAX_BLOCKS = 24;
 /** How far back "levels seen before" reaches: a week and a day, so weekly cycles are remembered. */
 const MEMORY_S = 8 * DAY;
@@ -55,6 +73,14 @@ const QUARTER_SHARE = 0.2;
 const SLOWING_RATIO = 0.9;
 /** `growing` is said of growth that, kept up, would reach the limit within this long. */
 const GROWING_WITHIN_S = 7 * DAY;
+/** The default time scale of benign transients (the evidence rule's constant). */
+const DEFAULT_TRANSIENT_S = 90 * MIN;
+/**
+ * A short transient scale speeds up calls only for leaks due within this many of the window's own
+ * lengths: beyond that, the window needs the default evidence. Without it a short setting would let a
+ * 36-minute window call a noise drift due in 7 hours, or a 4-hour one a drift due in days.
+ */
+const FAST_AHEAD = 8;
 /** A latched leak is released after this long without any growth, or when usage falls back. */
 const RELEASE_S = 12 * HOUR;
 
@@ -63,6 +89,8 @@ type Why = 'flat' | 'inconsistent' | 'steps' | 'slowing' | 'seen' | 'early' | 'l
 interface HorizonState {
   readonly h: number;
   readonly block: number;
+  /** A fast horizon (on the 5-second ring). */
+  readonly fast: boolean;
   /** Span actually watched at the last evaluation (shorter than h while the history is young). */
   span: number;
   readonly ring: BucketRing;
@@ -101,9 +129,11 @@ export class LeakDetector {
   private readonly blo = new Float64Array(MAX_BLOCKS);
   private readonly bhi = new Float64Array(MAX_BLOCKS);
   private readonly scratch = new Float64Array((MAX_BLOCKS * (MAX_BLOCKS - 1)) / 2 + MAX_BLOCKS);
+  private readonly resid = new Float64Array(MAX_BLOCKS);
   private readonly pair: [number, number] = [0, 0];
   private firstT = NaN;
   private lastT = -Infinity;
+  private lastValue = NaN;
   private limit = NaN;
   private alarmed = false;
   private alarmBaseLow = NaN;
@@ -111,26 +141,38 @@ export class LeakDetector {
   /** While the verdict is `leak`: a sample under this level means usage fell back. */
   private dropBelow = -Infinity;
   private readonly fine: BucketRing;
+  /** 5-second buckets, only when the transient scale allows fast horizons. */
+  private readonly fastRing: BucketRing | null = null;
   private lastGrowthT = -Infinity;
   private current: Verdict;
 
   constructor(opts: LeakDetectorOptions = {}) {
     this.kind = opts.kind ?? 'fds';
-    this.transient = opts.transientSeconds ?? 90 * MIN;
+    this.transient = opts.transientSeconds ?? DEFAULT_TRANSIENT_S;
     const fine = new BucketRing(MIN, 200);
     this.fine = fine;
     const mid = new BucketRing(5 * MIN, 320);
     this.memory = new BucketRing(30 * MIN, Math.ceil(MEMORY_S / (30 * MIN)) + 8);
     this.rings = [fine, mid, this.memory];
-    this.horizons = HORIZONS.map(([h, block]) => {
+    const longestFast = FAST_HORIZONS[FAST_HORIZONS.length - 1]![0];
+    const fast = this.transient <= 2 * longestFast ? FAST_HORIZONS : [];
+    if (fast.length > 0) {
+      // Covers the longest fast horizon plus two blocks (the block in progress and alignment slack).
+      const [h, block] = fast[fast.length - 1]!;
+      this.fastRing = new BucketRing(FAST_BUCKET_S, Math.ceil((h + 3 * block) / FAST_BUCKET_S));
+      this.rings.push(this.fastRing);
+    }
+    const nFast = fast.length;
+    this.horizons = [...fast, ...HORIZONS].map(([h, block], i) => {
       // The coarsest ring whose buckets tile the block and that still remembers the whole horizon.
-      const ring = [this.memory, mid, fine].find(
+      const ring = [this.memory, mid, fine, ...this.rings.slice(3)].find(
         (r) => block % r.resolution === 0 && r.span >= h + 2 * block,
       );
       if (!ring) throw new Error(`no ring for horizon ${h}`);
       return {
         h,
         block,
+        fast: i < nFast,
         ring,
         span: h,
         end: -1,
@@ -163,6 +205,7 @@ export class LeakDetector {
     if (!Number.isFinite(t) || !Number.isFinite(value) || t < this.lastT) return this.current;
     if (Number.isNaN(this.firstT)) this.firstT = t;
     this.lastT = t;
+    this.lastValue = value;
     if (Number.isFinite(limit) && limit > 0) this.limit = limit;
     for (const r of this.rings) r.add(t, value);
     // A sample far under a leak's lows (a collector ran, the service restarted) ends it at once,
@@ -250,6 +293,14 @@ export class LeakDetector {
         stepped = m - prev < expected;
         prev = m;
       }
+      // A step the robust fit looked through: the line misses the first or the last quarter by more
+      // than half the rise it claims (levels of 300 then 900, drifting by noise, fit as +40 per window).
+      for (let k = 0; k < 4 && !stepped; k += 3) {
+        const from = k * q;
+        const to = k === 3 ? n : q;
+        for (let i = from; i < to; i++) this.resid[i - from] = blo[i]! - line(bx[i]!);
+        stepped = Math.abs(medianInPlace(this.resid, to - from)) > rise / 2;
+      }
       if (stepped) {
         hs.why = 'steps';
         return;
@@ -283,9 +334,30 @@ export class LeakDetector {
       hs.why = 'seen';
       return;
     }
-    // Enough evidence for how urgent it is: watched for at least sqrt(transient × time left).
+    // With a short transient scale, windows are called within minutes and would otherwise see nothing
+    // of the current half hour before them: a noisy service near its limit drifting up for a few
+    // minutes is still under its own earlier peaks. The 5-second and 1-minute rings tell.
+    if (this.fastRing) {
+      const fr = this.fastRing;
+      const fastFrom = Math.max(
+        memTo,
+        Math.floor(now / fr.resolution) * fr.resolution - fr.span + fr.resolution,
+      );
+      const fineFrom = Math.max(memTo, Math.floor(now / MIN) * MIN - this.fine.span + MIN);
+      const fineTo = Math.floor(start / MIN) * MIN;
+      if (
+        (start > fastFrom && fr.range(fastFrom, start, pair) && recentLow <= pair[1]) ||
+        (fineTo > fineFrom && this.fine.range(fineFrom, fineTo, pair) && recentLow <= pair[1])
+      ) {
+        hs.why = 'seen';
+        return;
+      }
+    }
+    // A short transient scale counts only for leaks due within FAST_AHEAD windows (never asking more
+    // than the default: with the default scale this is the plain rule).
     const left = Math.max(0, hs.eta - now);
-    if (h * h < this.transient * left) hs.why = 'early';
+    const transient = Math.max(this.transient, Math.min(hs.h / FAST_AHEAD, DEFAULT_TRANSIENT_S));
+    if (h * h < transient * left) hs.why = 'early';
   }
 
   private decide(now: number, dropped = false): Verdict {
@@ -354,9 +426,8 @@ export class LeakDetector {
     }
     if (this.alarmed) {
       // Released when usage falls back by half of what the leak added (a restart, a fix, a collector).
-      const minute = Math.floor(now / MIN) * MIN;
       let freed = dropped;
-      if (this.fine.range(minute - MIN, minute, this.pair)) {
+      if (this.lastLow(now)) {
         const low = this.pair[0];
         this.alarmPeakLow = Math.max(this.alarmPeakLow, low);
         freed ||= low < this.alarmBaseLow + (this.alarmPeakLow - this.alarmBaseLow) / 2;
@@ -409,9 +480,21 @@ export class LeakDetector {
 
   /** Long windows are re-fitted once per block; a drop since (a collector ran, a restart) ends them at once. */
   private fellBack(hs: HorizonState, now: number): boolean {
+    // A fast window's rise is a few blocks' worth: the last sample, not the last minute, tells.
+    if (hs.fast) return this.lastValue < hs.lowEnd - (hs.slope * hs.span) / 2;
     const minute = Math.floor(now / MIN) * MIN;
     if (!this.fine.range(minute - MIN, minute, this.pair)) return false;
     return this.pair[0] < hs.lowEnd - (hs.slope * hs.span) / 2;
+  }
+
+  /**
+   * Low (and high) of the last complete bucket, into this.pair: 5 seconds when fast horizons exist (a
+   * fast leak's previous minute is far below its current lows), else the previous minute.
+   */
+  private lastLow(now: number): boolean {
+    const r = this.fastRing ?? this.fine;
+    const b = Math.floor(now / r.resolution) * r.resolution;
+    return r.range(b - r.resolution, b, this.pair);
   }
 
   /**

@@ -15,8 +15,8 @@ export interface Outcome {
   reason: string;
 }
 
-export function run(s: Series, kind: LeakKind = 'fds'): Outcome {
-  const d = new LeakDetector({ kind });
+export function run(s: Series, kind: LeakKind = 'fds', transientSeconds?: number): Outcome {
+  const d = new LeakDetector({ kind, transientSeconds });
   let t0 = NaN;
   let out: Outcome = {
     firstAlarm: null,
