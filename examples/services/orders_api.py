@@ -22,4 +22,4 @@ while True:
     leaked.append(conn)
     if n % 20 == 0:
         print(f"orders-api: served {n} requests", flush=True)
-    time.sleep(3)
+    time.sleep(2)

@@ -493,7 +493,7 @@ const leakSchema = z
     warmup: duration({ min: 10_000 })
       .prefault('90m')
       .describe(
-        'Time scale of this service’s benign warm-ups (pools filling, caches, first GC cycles). Growth is called a leak only after it was watched for √(warmup × time left before the limit): shorter catches fast leaks sooner, but may mistake a long warm-up for a leak.',
+        'Time scale of this service’s benign warm-ups (pools filling, caches, first GC cycles). Growth is called a leak only after it was watched for √(warmup × time left before the limit): shorter catches fast leaks sooner, but may mistake a longer warm-up for a leak. At 30m or less, windows of 1 to 15 minutes are watched too, so leaks that exhaust the limit within minutes can be called (sample every second or few for those).',
       ),
   })
   .describe('What to do about a leak.');
