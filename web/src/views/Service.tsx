@@ -480,7 +480,10 @@ function Logs({ initial, live }: { initial: Load<{ lines: LogLine[] }>; live: Lo
         <pre class="logs" role="log" aria-label="log lines, newest last" tabIndex={0}>
           {lines.map((l, i) => (
             <div key={i} class={l.stream === 'err' ? 'err' : ''}>
-              <span class="muted">{new Date(l.t).toLocaleTimeString()} </span>
+              {/* t is null for lines of a service that logs without timestamps (never shown as 1970). */}
+              {typeof l.t === 'number' && l.t > 0 ? (
+                <span class="muted">{new Date(l.t).toLocaleTimeString()} </span>
+              ) : null}
               {l.stream === 'err' ? <span class="tag">err </span> : null}
               {l.text}
             </div>
