@@ -1,5 +1,5 @@
 import { VigilError } from '../errors.js';
-import { formatBytes, formatDuration } from '../cli/output.js';
+import { formatBytes, formatDuration } from '../format.js';
 import type { Verdict } from '../leak/verdict.js';
 import {
   decideLeakAction,

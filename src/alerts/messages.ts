@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { formatBytes, formatDuration } from '../cli/output.js';
+import { formatBytes, formatDuration } from '../format.js';
 
 /** 0.7234 → "72%". */
 export function pct(x: number): string {

@@ -1,5 +1,6 @@
 /** Plain-words formatting of amounts and durations for verdict reasons (the leak module has no CLI deps). */
 
+import { formatBytes } from '../format.js';
 import type { LeakKind } from './verdict.js';
 
 /** An amount of the metric: "41" for descriptors, "30.0 MiB" for memory. */
@@ -8,14 +9,7 @@ export function formatAmount(kind: LeakKind, v: number): string {
     const a = Math.abs(v);
     return a >= 10 || a === 0 ? String(Math.round(v)) : v.toFixed(1);
   }
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let x = v;
-  let u = 0;
-  while (Math.abs(x) >= 1024 && u < units.length - 1) {
-    x /= 1024;
-    u++;
-  }
-  return `${u === 0 ? x.toFixed(0) : x.toFixed(1)} ${units[u]}`;
+  return formatBytes(v);
 }
 
 /** A growth rate: "+41/h", "+30.0 MiB/h". */

@@ -1,26 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { cleanupHome, startDaemon, tempHome, waitFor } from '../helpers/daemon.js';
-import { homeId } from '../../src/daemon/home.js';
-import { isAlive } from '../../src/supervisor/proc.js';
-import { MARKER_KEY } from '../../src/supervisor/service.js';
 
-/** Pids of live processes marked as service NAME of HOME. */
-function processesOf(home: string, name: string): number[] {
-  const needle = `${MARKER_KEY}=${homeId(home)}/${name}\0`;
-  const out: number[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      if (readFileSync(`/proc/${p}/environ`, 'latin1').includes(needle) && isAlive(Number(p)))
-        out.push(Number(p));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
+import { cleanupHome, processesOf, startDaemon, tempHome, waitFor } from '../helpers/daemon.js';
+import { isAlive } from '../../src/supervisor/proc.js';
 
 test('daemon kill -9: the next daemon takes services back (same pid, no duplicate) and restarts the dead', async () => {
   const home = tempHome();

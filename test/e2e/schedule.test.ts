@@ -1,27 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupHome, startDaemon, tempHome, waitFor, type TestDaemon } from '../helpers/daemon.js';
-import { homeId } from '../../src/daemon/home.js';
+import {
+  cleanupHome,
+  processesOf,
+  startDaemon,
+  tempHome,
+  waitFor,
+  type TestDaemon,
+} from '../helpers/daemon.js';
 import { isAlive } from '../../src/supervisor/proc.js';
-import { MARKER_KEY } from '../../src/supervisor/service.js';
-
-/** Live processes marked as service NAME of HOME. */
-function processesOf(home: string, name: string): number[] {
-  const needle = `${MARKER_KEY}=${homeId(home)}/${name}\0`;
-  const out: number[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      if (readFileSync(`/proc/${p}/environ`, 'latin1').includes(needle) && isAlive(Number(p)))
-        out.push(Number(p));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 /** "HH:MM:SS" in UTC of an instant (whole seconds). */
 function hms(ms: number): string {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VigilClient } from '../../src/client/client.js';
 import { homeId } from '../../src/daemon/home.js';
-import { listPids } from '../../src/supervisor/proc.js';
+import { isAlive, listPids } from '../../src/supervisor/proc.js';
 import { MARKER_KEY } from '../../src/supervisor/service.js';
 import { vigilBin } from './paths.js';
 
@@ -155,4 +155,18 @@ export async function waitFor<T>(
     await sleep(everyMs);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** Pids of live processes marked as service NAME of HOME (found by their environment, like the daemon does). */
+export function processesOf(home: string, name: string): number[] {
+  const needle = `${MARKER_KEY}=${homeId(home)}/${name}\0`;
+  const out: number[] = [];
+  for (const pid of listPids()) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(needle) && isAlive(pid)) out.push(pid);
+    } catch {
+      // gone
+    }
+  }
+  return out;
 }
