@@ -87,6 +87,53 @@ describe('alerts and actions with real processes', () => {
     await d.client.remove('orders-api');
   });
 
+  test('leak verdict: a SQLite (WAL) leak under nofile 256 raises a leak-fds alert naming the .db that reaches the webhook, and with action restart is restarted gracefully (leak-fds) before EMFILE', async () => {
+    const db = join(d.home, 'gateway.db');
+    await d.client.startNew({
+      name: 'gateway',
+      // One connection a second (about 2-3 descriptors each): EMFILE after about 90-120 s.
+      command: ['python3', '-u', fixture('services', 'sqlite_leak.py'), db, '1'],
+      cwd: '/',
+      options: {
+        sample_interval: '1s',
+        limits: { nofile: 256 },
+        // Utilisation thresholds out of the way: this test is about the leak verdict.
+        alerts: { fds: { warn: '99%', fail: '100%' }, webhooks: [{ url: hook.url, min_interval: '1s' }] },
+        leak: { action: 'restart', restart_before: '40s', min_interval: '10m', warmup: '30s' },
+      },
+    });
+    const first = (await d.client.inspect('gateway')).pid!;
+    const alert = await waitFor(
+      'leak alert',
+      async () => (await d.client.alerts({ service: 'gateway' })).find((a) => a.kind === 'leak-fds'),
+      150_000,
+      500,
+    );
+    assert.match(
+      alert.message,
+      /gateway is leaking ~\d+ descriptors an hour — gateway\.db.* is open \d+ times — it will hit its limit of 256/,
+    );
+    await waitFor(
+      'webhook delivery',
+      () => hook.received.some((r) => /gateway is leaking/.test(r.text)),
+      10_000,
+    );
+    const s = await waitFor(
+      'leak restart',
+      async () => {
+        const x = await d.client.inspect('gateway');
+        return x.pid && x.pid !== first ? x : null;
+      },
+      150_000,
+      500,
+    );
+    const run = (s.runs as { pid: number; reason: string }[]).find((r) => r.pid === first)!;
+    assert.equal(run.reason, 'leak-fds');
+    const ev = await d.client.events({ service: 'gateway', limit: 500 });
+    assert.ok(!ev.some((e) => e.kind === 'crash'), 'restarted before EMFILE, never crashed');
+    await d.client.remove('gateway');
+  });
+
   test('a healthy service with bursty descriptors and a warm-up raises no alert', async () => {
     await d.client.startNew({
       name: 'bursty',
