@@ -637,6 +637,18 @@ export const daemonSchema = z
       ),
     log_budget: size().optional().describe('Disk budget of all services’ logs together.'),
     webhooks: z.array(webhookSchema).optional().describe('Webhooks that receive every service’s alerts.'),
+    history: z
+      .strictObject({
+        raw: duration({ min: 60_000 }).prefault('24h').describe('How long every raw sample is kept.'),
+        minute: duration({ min: 60_000 })
+          .prefault('7d')
+          .describe('How long 1-minute aggregates (min, max, mean) are kept.'),
+        quarter: duration({ min: 60_000 })
+          .prefault('90d')
+          .describe('How long 15-minute aggregates are kept.'),
+      })
+      .prefault({})
+      .describe('Retention of the resource history kept in the state database.'),
   })
   .describe('Settings of the daemon itself.');
 

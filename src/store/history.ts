@@ -104,7 +104,8 @@ export class History {
 
   constructor(
     private readonly db: DB,
-    private readonly retention: RetentionMs = DEFAULT_RETENTION,
+    /** Retention of each resolution (`daemon.history` of the applied file). */
+    public retention: RetentionMs = DEFAULT_RETENTION,
   ) {
     this.insRaw = db.prepare(
       `INSERT INTO samples_raw (service, t, fds, fd_limit, fds_total, rss_bytes, pss_bytes, mem_limit_bytes, processes)

@@ -68,7 +68,10 @@ calendars:
 
 test('defaults are applied to a service given only a command', () => {
   const config = parseConfig('services:\n  w:\n    command: ./run\n', 'vigil.yaml', '/x');
-  assert.deepEqual(config.daemon, { sample_interval: 5000 });
+  assert.deepEqual(config.daemon, {
+    sample_interval: 5000,
+    history: { raw: 86_400_000, minute: 604_800_000, quarter: 7_776_000_000 },
+  });
   assert.deepEqual(config.calendars, {});
   assert.deepEqual(config.services.w, {
     command: ['./run'],
@@ -99,6 +102,7 @@ test('a file with every section loads, paths resolved and env_file merged under 
     webhooks: [
       { url: 'https://hooks.example.com/T000/B000', timeout: 3000, retries: 5, min_interval: 60_000 },
     ],
+    history: { raw: 86_400_000, minute: 604_800_000, quarter: 7_776_000_000 },
   });
   assert.deepEqual(config.calendars.lse, { ics: join(BASE, 'holidays.ics') });
   const web = config.services.web!;
