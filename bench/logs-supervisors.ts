@@ -6,7 +6,7 @@
  * /proc to the last growth of its log file. The daemon's CPU and RSS are sampled from /proc every
  * 100 ms. Every line is checked (count, order, checksum).
  *
- * Run: npx tsx bench/logs-supervisors.ts [--gib 0.25] [--rounds 3]   (after `cd bench && npm install`)
+ * Run: npx tsx bench/logs-supervisors.ts [--gib 1] [--rounds 3]   (after `cd bench && npm install`)
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -334,7 +334,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const i = process.argv.indexOf(name);
     return i > 0 ? Number(process.argv[i + 1]) : def;
   };
-  const gib = arg('--gib', 0.25);
+  const gib = arg('--gib', 1);
   const rounds = arg('--rounds', 3);
   const bytes = Math.round(gib * 1024 ** 3);
   const lines = Math.floor(bytes / LINE);
