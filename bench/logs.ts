@@ -25,9 +25,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const LINE = 100;
 
+// The repository, not bench/ (which has its own package.json for the competitors).
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  while (!existsSync(join(dir, 'tsconfig.json'))) dir = dirname(dir);
   return dir;
 }
 
