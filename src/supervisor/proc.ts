@@ -1,3 +1,4 @@
+import { parseProcStat } from '../probe/parse-stat.js';
 import { closeSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 
 /** The few fields of /proc/PID/stat the supervisor needs. */
@@ -10,26 +11,21 @@ export interface ProcStat {
   startTicks: number;
 }
 
-/** Parses /proc/PID/stat text (comm may contain spaces and parentheses). */
+/** Parses /proc/PID/stat text (the probe's parser; comm may contain spaces and parentheses); null if malformed. */
 export function parseStatLine(text: string): ProcStat | null {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return null;
-  const pid = Number(text.slice(0, open).trim());
-  const f = text
-    .slice(close + 2)
-    .trim()
-    .split(' ');
-  // After comm: state(0) ppid(1) pgrp(2) session(3) ... starttime is field 22 overall → index 19 here.
-  if (f.length < 20) return null;
-  return {
-    pid,
-    state: f[0]!,
-    ppid: Number(f[1]),
-    pgrp: Number(f[2]),
-    session: Number(f[3]),
-    startTicks: Number(f[19]),
-  };
+  try {
+    const st = parseProcStat(text);
+    return {
+      pid: st.pid,
+      state: st.state,
+      ppid: st.ppid,
+      pgrp: st.pgrp,
+      session: st.session,
+      startTicks: st.start_ticks,
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** Reads /proc/PID/stat synchronously; null when the process is gone. (A few µs: procfs, no disk.) */
