@@ -590,6 +590,12 @@ export const serviceSchema = z
     min_uptime: duration()
       .prefault('1s')
       .describe('A start counts as successful after this long (or when its health check first passes).'),
+    standby: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Keep the next process waiting (a POSIX `sh` already in the cgroup, with its limits set), so a crash is replaced in about a millisecond. Not used with `user`, `group`, `limits.tasks` or `restart: never`.',
+      ),
     stop_signal: z
       .enum(['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'])
       .default('SIGTERM')

@@ -21,7 +21,7 @@ import { ownNofile } from './limits.js';
 import { DaemonLog } from './logger.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { serviceView, type ResourceView, type ServiceView } from './views.js';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SessionStore } from '../api/session.js';
 import { CalendarRegistry, createScheduling, withSchedule } from '../schedule/daemon-host.js';
 import type { ScheduleEnforcer } from '../schedule/enforcer.js';
@@ -100,6 +100,7 @@ export class Daemon extends EventEmitter {
         homeId: id,
         store: this.store,
         logSink: (name, config) => this.makeLogs(name, config),
+        standbyDir: join(this.paths.home, 'run', 'fifo'),
         daemonHardNofile: ownNofile().hard,
         baseEnv,
         mayRestart: (name) => this.schedule?.enforcer.mayRestart(name) ?? true,

@@ -150,6 +150,24 @@ export class ServiceLogs extends EventEmitter {
     return { stdout: this.streams.out.wfd as number, stderr: this.streams.err.wfd as number };
   }
 
+  /** The FIFOs of both streams (created by prepareSpawn/openReaders; a caller may batch their creation). */
+  fifoPaths(): { out: string; err: string } {
+    return { out: this.streams.out.fifo, err: this.streams.err.fifo };
+  }
+
+  /**
+   * Before a process that opens the FIFOs itself (a standby wrapper woken to exec) writes to them: makes
+   * sure both are being read. A reader opened with no writer sees no end of file until a writer has come
+   * and gone (the kernel suppresses the hang-up until then), so nothing is lost or cut short.
+   */
+  openReaders(): void {
+    for (const name of STREAMS) {
+      const s = this.streams[name];
+      ensureFifo(s.fifo);
+      if (!s.socket) this.openReader(s);
+    }
+  }
+
   /** After spawn (successful or not): closes the daemon's copy of the write ends. */
   afterSpawn(): void {
     for (const name of STREAMS) {

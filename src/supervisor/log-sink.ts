@@ -4,6 +4,10 @@ export interface LogSink {
   prepareSpawn(): { stdout: number; stderr: number };
   /** Called right after spawn (also after a failed spawn): releases the daemon's copies of the child's ends. */
   afterSpawn(): void;
+  /** The FIFO paths of stdout and stderr. */
+  fifoPaths(): { out: string; err: string };
+  /** Makes sure both FIFOs are being read, for a process that opens them itself (a woken standby). */
+  openReaders(): void;
   /** Resumes capture of a still-running service after a daemon restart. */
   attach(opts: { gap: boolean }): void;
   /** Resolves once everything the service wrote has been read (and, unless `flush: false`, written). */

@@ -9,6 +9,8 @@ import type { LogSink } from './log-sink.js';
 import { isAlive, readStat } from './proc.js';
 import { decideAfterExit, initialBackoff, type BackoffState, type ServiceStatus } from './restart-policy.js';
 import { preflight, spawnService } from './spawn.js';
+import { Standby } from './standby.js';
+import { ensureFifo } from '../logs/fifo.js';
 import { killTree, liveMembers, stopTree, type Survivor, type TreeRef } from './stop-tree.js';
 import type { Store } from '../store/store.js';
 
@@ -59,13 +61,29 @@ export interface ServiceContext {
   baseEnv: Record<string, string>;
   /** Cgroups this daemon may create for its services (version null: none). */
   cgroups: CgroupSupport;
+  /** Folder of the standbys' go FIFOs (absent: no standby is used). */
+  standbyDir?: string;
   /** False when the restart policy must not restart the service now (a schedule with no window open). */
   mayRestart?: (service: string) => boolean;
   /** Why a resource-driven restart (memory, leak) is skipped now (its window closes first), or null. */
   skipRestart?: (service: string) => { reason: string; report: boolean } | null;
 }
 
+/** The marker every process of a service inherits (the exec wrapper's standby sets it by this name too). */
 export const MARKER_KEY = 'VIGIL_SERVICE_ID';
+/** Delay before a standby is prepared after a start by hand or by a file (so 100 starts are not 200 forks). */
+const STANDBY_AFTER_START_MS = 1000;
+/** Delay before the next standby after a crash was replaced by one (it must be ready for the next crash). */
+const STANDBY_AFTER_RESTART_MS = 10;
+
+/** A process just started, not yet recorded (see Service.launch). */
+interface Launched {
+  child: ChildProcess;
+  pid: number;
+  cwd: string;
+  env: Record<string, string>;
+  fromStandby: boolean;
+}
 const FD_EXHAUSTION = /EMFILE|Too many open files/i;
 
 /** One supervised service: its state machine, its current process tree and its restart policy. */
@@ -98,6 +116,11 @@ export class Service {
   cgroupNote: string | null = null;
   private oomBefore = 0;
   private cgroupKey = '';
+  /** The next process, waiting (see standby.ts). */
+  private standby: Standby | null = null;
+  private standbyTimer: NodeJS.Timeout | null = null;
+  /** Standbys killed whose exit has not been seen yet: not members of the service's tree. */
+  private readonly deadStandbys = new Set<number>();
   /** The last resource sample of the current run (recorded with the run when it ends). */
   lastSample: ({ t: number } & Record<string, unknown>) | null = null;
   readonly logs: LogSink;
@@ -162,7 +185,18 @@ export class Service {
     this.spawnNow();
   }
 
-  private spawnNow(): void {
+  private spawnNow(fromCrash = false): void {
+    const l = this.launch();
+    if (l && 'pid' in l) this.commit(l, fromCrash);
+    else if (l) this.spawnFailed(l.error);
+  }
+
+  /**
+   * Starts the service's process — by waking its standby when one is waiting, else through the exec
+   * wrapper — and returns it without recording anything (the caller commits it), so a crash's replacement
+   * is not kept waiting by bookkeeping. Null when the spawn error arrives later (as an event).
+   */
+  private launch(): Launched | { error: unknown } | null {
     this.clearTimers();
     const cfg = this.config;
     const env = this.env();
@@ -174,6 +208,19 @@ export class Service {
       const id = resolveIdentity(this.name, cfg.user, cfg.group);
       if (id) Object.assign(env, { USER: id.name, LOGNAME: id.name, HOME: id.home });
       this.ctx.admit(this.name);
+      const sb = this.takeStandby();
+      if (sb && !this.wantsStandby()) {
+        // The configuration changed since it was made.
+        this.deadStandbys.add(sb.pid);
+        sb.kill();
+      } else if (sb) {
+        this.logs.openReaders();
+        if (sb.wake()) {
+          this.oomBefore = this.cgroup?.oomKills() ?? 0;
+          sb.child.removeAllListeners('exit');
+          return { child: sb.child, pid: sb.pid, cwd, env, fromStandby: true };
+        }
+      }
       this.openCgroup();
       const cg = this.cgroup;
       const fds = this.logs.prepareSpawn();
@@ -202,15 +249,20 @@ export class Service {
         }
       }
     } catch (err) {
-      this.spawnFailed(err);
-      return;
+      return { error: err };
     }
     const pid = child.pid;
     if (pid === undefined) {
       // The error event follows; the exit event may not.
       child.once('error', (err) => this.spawnFailed(err));
-      return;
+      return null;
     }
+    return { child, pid, cwd, env, fromStandby: false };
+  }
+
+  /** Records a launched process as the service's current run and watches it. */
+  private commit(l: Launched, fromCrash: boolean): void {
+    const { child, pid, cwd, env } = l;
     this.child = child;
     this.adopted = false;
     this.pid = pid;
@@ -219,13 +271,96 @@ export class Service {
     this.runId = this.ctx.store.beginRun(this.name, pid, this.startTicks, this.startedAt);
     child.once('exit', (code, signal) => this.onExit(code, signal, true));
     child.once('error', () => undefined); // exit follows
-    this.setStatus('starting', `started, pid ${pid}`);
+    this.setStatus('starting', `started, pid ${pid}${l.fromStandby ? ' (from its standby)' : ''}`);
     this.startHealth(pid, cwd, env);
-    const minUptime = cfg.min_uptime;
+    const minUptime = this.config.min_uptime;
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.pid === pid && this.status === 'starting') this.setStatus('running', `running, pid ${pid}`);
     }, minUptime);
+    this.scheduleStandby(fromCrash ? STANDBY_AFTER_RESTART_MS : STANDBY_AFTER_START_MS);
+  }
+
+  /** Whether this service keeps a standby: it restarts, runs as the daemon's user, and has no tasks limit. */
+  private wantsStandby(): boolean {
+    const cfg = this.config;
+    return (
+      this.ctx.standbyDir !== undefined &&
+      cfg.standby &&
+      cfg.restart !== 'never' &&
+      cfg.user === undefined &&
+      cfg.group === undefined &&
+      cfg.limits.tasks === undefined
+    );
+  }
+
+  private scheduleStandby(delayMs: number): void {
+    if (this.standbyTimer || this.standby || !this.wantsStandby()) return;
+    this.standbyTimer = setTimeout(() => {
+      this.standbyTimer = null;
+      this.prepareStandby();
+    }, delayMs);
+    this.standbyTimer.unref();
+  }
+
+  /** Starts the standby for the next run (while this one runs); failures only mean the next start spawns. */
+  private prepareStandby(): void {
+    if (this.standby || this.pid === null || this.stopping || !this.wantsStandby()) return;
+    const cfg = this.config;
+    const argv = this.argv();
+    const cwd = cfg.cwd ?? process.cwd();
+    const env = this.env();
+    try {
+      preflight(this.name, argv, cwd, env);
+      const go = `${this.ctx.standbyDir}/${this.name}.go`;
+      ensureFifo(go);
+      const cg = this.cgroup;
+      const sb = Standby.spawn(
+        {
+          service: this.name,
+          argv,
+          cwd,
+          env,
+          nofile: this.nofile(),
+          ...(cg ? { cgroupProcs: cg.paths.map((d) => `${d}/cgroup.procs`).join(':') } : {}),
+        },
+        go,
+        this.logs.fifoPaths(),
+        this.marker,
+      );
+      if (!sb) return;
+      this.standby = sb;
+      sb.child.once('exit', () => {
+        this.deadStandbys.delete(sb.pid);
+        if (this.standby === sb) this.standby = null;
+      });
+    } catch {
+      // No standby: the next start spawns as usual (and reports whatever is wrong then).
+    }
+  }
+
+  /** Takes the standby out of the service (to wake it or to kill it). */
+  private takeStandby(): Standby | null {
+    if (this.standbyTimer) clearTimeout(this.standbyTimer);
+    this.standbyTimer = null;
+    const sb = this.standby;
+    this.standby = null;
+    if (sb && sb.ended) return null;
+    return sb;
+  }
+
+  /** Kills the standby, if any: the service is stopping or will not restart at once. */
+  private dropStandby(): void {
+    const sb = this.takeStandby();
+    if (!sb) return;
+    this.deadStandbys.add(sb.pid);
+    sb.kill();
+  }
+
+  /** The processes in the service's cgroup, without its standby. */
+  private cgroupMembers(cg: ServiceCgroup): number[] {
+    const skip = this.standby?.pid;
+    return cg.pids().filter((p) => p !== skip && !this.deadStandbys.has(p));
   }
 
   /** The environment a service process starts with: the daemon's, the service's, and its marker. */
@@ -238,7 +373,7 @@ export class Service {
     const { memory, tasks } = this.config.limits;
     // The cgroup of the last run is kept between restarts (it is removed when the service stops): reuse it.
     const key = `${memory ?? ''}/${tasks ?? ''}`;
-    if (this.cgroup && this.cgroupKey === key && this.cgroup.pids().length === 0) {
+    if (this.cgroup && this.cgroupKey === key && this.cgroupMembers(this.cgroup).length === 0) {
       this.oomBefore = this.cgroup.oomKills();
       return;
     }
@@ -397,6 +532,12 @@ export class Service {
         ? null
         : decideAfterExit(this.config, this.backoff, { uptimeMs: at - startedAt, code, signal }, at);
     if (d) this.backoff = d.state;
+    // A scheduled service is not restarted outside its windows.
+    const allowed = !this.ctx.mayRestart || this.ctx.mayRestart(this.name);
+    const now = d !== null && allowed && d.action === 'restart' && d.delayMs <= 0;
+    // The replacement starts before anything is recorded; it is committed after the crash event.
+    const launched = now ? this.launch() : null;
+    if (!now && !(d && allowed && d.action === 'restart')) this.dropStandby();
     if (!exitSeen) {
       this.ctx.emit({
         service: this.name,
@@ -405,11 +546,10 @@ export class Service {
         data: { pid, code, signal, reason },
       });
     }
-    // A scheduled service is not restarted outside its windows.
-    const allowed = !this.ctx.mayRestart || this.ctx.mayRestart(this.name);
-    if (d && allowed && d.action === 'restart' && d.delayMs <= 0) {
+    if (now) {
       this.restarts += 1;
-      this.spawnNow();
+      if (launched && 'pid' in launched) this.commit(launched, true);
+      else if (launched) this.spawnFailed(launched.error);
     }
     if (runId !== null) {
       this.ctx.store.endRun(runId, {
@@ -459,13 +599,13 @@ export class Service {
     this.setStatus(d.status, `restarting in ${(d.delayMs / 1000).toFixed(1)} s`);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.spawnNow();
+      this.spawnNow(true);
     }, d.delayMs);
   }
 
   /** Whether anything of the tree may outlive its main process (cgroup members, or a non-empty group). */
   private mayHaveLeftovers(pgid: number): boolean {
-    if (this.cgroup) return this.cgroup.pids().length > 0;
+    if (this.cgroup) return this.cgroupMembers(this.cgroup).length > 0;
     try {
       process.kill(-pgid, 0);
       return true;
@@ -480,14 +620,14 @@ export class Service {
       pgid: pid,
       mainPid: pid,
       marker: this.marker,
-      ...(cg ? { cgroupKill: () => cg.kill(), cgroupPids: () => cg.pids() } : {}),
+      ...(cg ? { cgroupKill: () => cg.kill(), cgroupPids: () => this.cgroupMembers(cg) } : {}),
     };
   }
 
   /** Removes the run's cgroup once its tree is gone (kept while anything is alive in it). */
   private async releaseCgroup(): Promise<void> {
     const cg = this.cgroup;
-    if (!cg || cg.pids().length > 0) return;
+    if (!cg || this.cgroupMembers(cg).length > 0) return;
     this.cgroup = null;
     await cg.remove().catch(() => undefined);
   }
@@ -495,6 +635,7 @@ export class Service {
   /** Stops the whole tree gracefully. `reason` is recorded as the run's exit reason. */
   stop(reason: ExitReason = 'stopped'): Promise<Survivor[]> {
     this.clearTimers();
+    this.dropStandby();
     if (this.stopping) return this.stopping;
     if (this.pid === null) {
       if (this.status !== 'stopped') this.setStatus('stopped');
@@ -509,6 +650,7 @@ export class Service {
   private async doStop(reason: ExitReason): Promise<Survivor[]> {
     const pid = this.pid!;
     this.intent = reason;
+    this.dropStandby();
     this.health?.stop();
     this.setStatus('stopping', `stopping (${reason})`);
     const exited = new Promise<void>((resolve) => {
@@ -590,6 +732,7 @@ export class Service {
   /** Releases everything this service holds in the daemon (timers, pollers, log readers). */
   async dispose(): Promise<void> {
     this.clearTimers();
+    this.dropStandby();
     this.health?.stop();
     if (this.pid === null) await this.releaseCgroup();
     if (this.pollTimer) clearInterval(this.pollTimer);
@@ -600,6 +743,7 @@ export class Service {
   /** Forgets the process without stopping it (for `down --leave-running`). */
   detach(): void {
     this.clearTimers();
+    this.dropStandby();
     this.health?.stop();
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;

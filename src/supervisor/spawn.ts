@@ -19,6 +19,14 @@ export const WRAPPER_SCRIPT = [
   'ulimit -n "$2" 2>/dev/null || { echo "vigil: cannot set the hard nofile limit to $2" >&2; exit 126; }',
   'ulimit -S -n "$1" 2>/dev/null || { echo "vigil: cannot set the soft nofile limit to $1" >&2; exit 126; }',
   'shift 3',
+  // A standby (see standby.ts) waits here, already in its cgroup and with its limits, until the daemon opens
+  // the go FIFO for writing; then it takes the service's stdout/stderr FIFOs and marker and execs at once.
+  'if [ -n "${VIGIL_STANDBY_GO-}" ]; then',
+  '  : <"$VIGIL_STANDBY_GO" || exit 125',
+  '  exec 1<>"$VIGIL_STANDBY_OUT" 2<>"$VIGIL_STANDBY_ERR" || exit 125',
+  '  VIGIL_SERVICE_ID=$VIGIL_STANDBY; export VIGIL_SERVICE_ID',
+  '  unset VIGIL_STANDBY VIGIL_STANDBY_GO VIGIL_STANDBY_OUT VIGIL_STANDBY_ERR',
+  'fi',
   'exec "$@"',
 ].join('\n');
 

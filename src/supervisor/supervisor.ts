@@ -4,6 +4,7 @@ import { VigilError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { isAlive } from './proc.js';
 import { Service, type ServiceContext, type SupervisorEvent } from './service.js';
+import { killStaleStandbys } from './standby.js';
 import type { Survivor } from './stop-tree.js';
 
 export interface SupervisorOptions extends Omit<ServiceContext, 'emit' | 'admit'> {
@@ -202,6 +203,8 @@ export class Supervisor extends EventEmitter {
    */
   recover(): { adopted: string[]; restarted: string[]; lost: string[] } {
     const out = { adopted: [] as string[], restarted: [] as string[], lost: [] as string[] };
+    // Standbys of a daemon that died wait forever otherwise; each go FIFO must have one reader only.
+    killStaleStandbys(this.ctx.homeId);
     const open = new Map(this.store.openRuns().map((r) => [r.service, r]));
     for (const row of this.store.listServices()) {
       const config = JSON.parse(row.config_json) as ServiceConfig;

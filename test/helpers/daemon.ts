@@ -6,6 +6,7 @@ import { VigilClient } from '../../src/client/client.js';
 import { homeId } from '../../src/daemon/home.js';
 import { isAlive, listPids } from '../../src/supervisor/proc.js';
 import { MARKER_KEY } from '../../src/supervisor/service.js';
+import { STANDBY_KEY } from '../../src/supervisor/standby.js';
 import { vigilBin } from './paths.js';
 
 export interface TestDaemon {
@@ -126,9 +127,11 @@ export async function startDaemon(
 /** Kills every process still marked as a service of this home (belt and braces after a test), removes the home. */
 export function cleanupHome(home: string): void {
   const needle = `${MARKER_KEY}=${homeId(home)}/`;
+  const standby = `${STANDBY_KEY}=${homeId(home)}/`;
   for (const pid of listPids()) {
     try {
-      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(needle)) process.kill(pid, 'SIGKILL');
+      const env = readFileSync(`/proc/${pid}/environ`, 'latin1');
+      if (env.includes(needle) || env.includes(standby)) process.kill(pid, 'SIGKILL');
     } catch {
       // gone
     }
