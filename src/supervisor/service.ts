@@ -281,6 +281,16 @@ export class Service {
     this.scheduleStandby(fromCrash ? STANDBY_AFTER_RESTART_MS : STANDBY_AFTER_START_MS);
   }
 
+  /** The FIFOs this service's runs need (log streams, and its standby's go FIFO), for batched creation. */
+  fifoPaths(): string[] {
+    const f = this.logs.fifoPaths();
+    return this.wantsStandby() ? [f.out, f.err, this.goFifo()] : [f.out, f.err];
+  }
+
+  private goFifo(): string {
+    return `${this.ctx.standbyDir}/${this.name}.go`;
+  }
+
   /** Whether this service keeps a standby: it restarts, runs as the daemon's user, and has no tasks limit. */
   private wantsStandby(): boolean {
     const cfg = this.config;
@@ -312,7 +322,7 @@ export class Service {
     const env = this.env();
     try {
       preflight(this.name, argv, cwd, env);
-      const go = `${this.ctx.standbyDir}/${this.name}.go`;
+      const go = this.goFifo();
       ensureFifo(go);
       const cg = this.cgroup;
       const sb = Standby.spawn(

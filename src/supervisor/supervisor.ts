@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js';
 import { isAlive } from './proc.js';
 import { Service, type ServiceContext, type SupervisorEvent } from './service.js';
 import { killStaleStandbys } from './standby.js';
+import { ensureFifos } from '../logs/fifo.js';
 import type { Survivor } from './stop-tree.js';
 
 export interface SupervisorOptions extends Omit<ServiceContext, 'emit' | 'admit'> {
@@ -164,13 +165,14 @@ export class Supervisor extends EventEmitter {
         result.removed.push(name);
       }
     }
+    const toStart: Service[] = [];
     for (const [name, config] of Object.entries(services)) {
       const existing = this.services.get(name);
       if (!existing) {
-        this.add(name, config, 'file', file);
+        const svc = this.add(name, config, 'file', file);
         // A scheduled service waits for its window: the schedule's enforcer starts it.
         if (config.autostart && !config.schedule) {
-          this.start(name);
+          toStart.push(svc);
           result.started.push(name);
         } else if (config.schedule) result.scheduled.push(name);
         else result.unchanged.push(name);
@@ -193,7 +195,19 @@ export class Supervisor extends EventEmitter {
         result.updated.push(name);
       }
     }
+    this.startMany(toStart);
     return result;
+  }
+
+  /** Starts new services together: their FIFOs are made by one process, not two or three per service. */
+  private startMany(services: Service[]): void {
+    if (services.length === 0) return;
+    try {
+      ensureFifos(services.flatMap((s) => s.fifoPaths()));
+    } catch {
+      // Each start below makes its own FIFOs and reports the failure against its service.
+    }
+    for (const svc of services) this.start(svc.name);
   }
 
   /**
@@ -205,6 +219,7 @@ export class Supervisor extends EventEmitter {
     const out = { adopted: [] as string[], restarted: [] as string[], lost: [] as string[] };
     // Standbys of a daemon that died wait forever otherwise; each go FIFO must have one reader only.
     killStaleStandbys(this.ctx.homeId);
+    const toStart: Service[] = [];
     const open = new Map(this.store.openRuns().map((r) => [r.service, r]));
     for (const row of this.store.listServices()) {
       const config = JSON.parse(row.config_json) as ServiceConfig;
@@ -247,10 +262,18 @@ export class Supervisor extends EventEmitter {
       if (row.desired === 'running' && !config.schedule) {
         const restart = config.restart !== 'never';
         if (restart) {
-          svc.start();
+          toStart.push(svc);
           out.restarted.push(row.name);
         }
       }
+    }
+    if (toStart.length > 0) {
+      try {
+        ensureFifos(toStart.flatMap((s) => s.fifoPaths()));
+      } catch {
+        // Each start makes its own FIFOs and reports the failure against its service.
+      }
+      for (const svc of toStart) svc.start();
     }
     // Runs of services that no longer exist.
     for (const run of open.values()) {
