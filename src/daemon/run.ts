@@ -4,11 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../api/app.js';
 import { VigilError } from '../errors.js';
 import { Daemon, type DaemonOptions } from './daemon.js';
-
-/** Loopback addresses: anything else needs `--bind` and earns a warning. */
-export function isLoopback(bind: string): boolean {
-  return bind === '127.0.0.1' || bind === '::1' || bind === 'localhost' || bind.startsWith('127.');
-}
+import { isLoopback } from './loopback.js';
 
 /**
  * Starts a daemon: lock, state, recovery, then the HTTP server. Resolves once it listens.

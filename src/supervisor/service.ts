@@ -9,7 +9,7 @@ import type { LogSink } from './log-sink.js';
 import { isAlive, readStat } from './proc.js';
 import { decideAfterExit, initialBackoff, type BackoffState, type ServiceStatus } from './restart-policy.js';
 import { preflight, spawnService } from './spawn.js';
-import { Standby } from './standby.js';
+import { Standby, type PacedQueue } from './standby.js';
 import { ensureFifo } from '../logs/fifo.js';
 import { killTree, liveMembers, stopTree, type Survivor, type TreeRef } from './stop-tree.js';
 import type { Store } from '../store/store.js';
@@ -63,6 +63,8 @@ export interface ServiceContext {
   cgroups: CgroupSupport;
   /** Folder of the standbys' go FIFOs (absent: no standby is used). */
   standbyDir?: string;
+  /** Paces the making of standbys (one per turn of the event loop). */
+  standbyQueue?: PacedQueue;
   /** False when the restart policy must not restart the service now (a schedule with no window open). */
   mayRestart?: (service: string) => boolean;
   /** Why a resource-driven restart (memory, leak) is skipped now (its window closes first), or null. */
@@ -308,7 +310,8 @@ export class Service {
     if (this.standbyTimer || this.standby || !this.wantsStandby()) return;
     this.standbyTimer = setTimeout(() => {
       this.standbyTimer = null;
-      this.prepareStandby();
+      if (this.ctx.standbyQueue) this.ctx.standbyQueue.push(() => this.prepareStandby());
+      else this.prepareStandby();
     }, delayMs);
     this.standbyTimer.unref();
   }

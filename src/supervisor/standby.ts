@@ -107,3 +107,31 @@ export function killStaleStandbys(homeId: string): number[] {
   }
   return killed;
 }
+
+/**
+ * Runs tasks one per turn of the event loop, so making 100 standbys (100 forks of the daemon) never holds
+ * the loop for long: a crash, a request or a sample gets its turn between two of them.
+ */
+export class PacedQueue {
+  private readonly tasks: (() => void)[] = [];
+  private scheduled = false;
+
+  push(task: () => void): void {
+    this.tasks.push(task);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.scheduled || this.tasks.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const task = this.tasks.shift();
+      try {
+        task?.();
+      } finally {
+        this.kick();
+      }
+    });
+  }
+}

@@ -4,7 +4,7 @@ import { VigilError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { isAlive } from './proc.js';
 import { Service, type ServiceContext, type SupervisorEvent } from './service.js';
-import { killStaleStandbys } from './standby.js';
+import { killStaleStandbys, PacedQueue } from './standby.js';
 import { ensureFifos } from '../logs/fifo.js';
 import type { Survivor } from './stop-tree.js';
 
@@ -42,6 +42,7 @@ export class Supervisor extends EventEmitter {
       ...opts,
       emit: (e: SupervisorEvent) => this.emit('event', e),
       admit: (name: string) => this.admit(name),
+      standbyQueue: new PacedQueue(),
     };
   }
 

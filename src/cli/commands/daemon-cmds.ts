@@ -3,10 +3,9 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PORT, VigilClient } from '../../client/client.js';
-import { loadConfigFile } from '../../config/load.js';
 import { ensureHome, homePaths, resolveHome } from '../../daemon/home.js';
 import { runningDaemonPid } from '../../daemon/pidfile.js';
-import { isLoopback, runDaemon } from '../../daemon/run.js';
+import { isLoopback } from '../../daemon/loopback.js';
 import { VigilError } from '../../errors.js';
 import { loginUrl } from '../../api/session.js';
 import { intOption, jsonOption, parse } from '../args.js';
@@ -65,7 +64,8 @@ export const up: Command = {
     const bind = values.bind ?? '127.0.0.1';
     const file = positionals[0] ? resolve(positionals[0]) : undefined;
     // Validate the file before starting anything: a wrong file changes nothing.
-    if (file) loadConfigFile(file);
+    // The config loader and the daemon are loaded only here: every other command starts without them.
+    if (file) (await import('../../config/load.js')).loadConfigFile(file);
     const paths = ensureHome(home);
     const running = runningDaemonPid(paths.pid);
     if (running !== null) {
@@ -82,6 +82,7 @@ export const up: Command = {
     }
     if (values.detach) return detach(io, home, port, bind, file, Boolean(values.json));
 
+    const { runDaemon } = await import('../../daemon/run.js');
     const daemon = await runDaemon({ home, port, bind, echo: (l) => io.err(l) });
     const stopped = new Promise<void>((r) => daemon.once('stopped', () => r()));
     if (file) {
