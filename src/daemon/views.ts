@@ -44,6 +44,8 @@ export interface ServiceView extends ResourceView {
   cgroup: { version: number; paths: string[] } | null;
   /** Why there is no cgroup, or which limits the kernel does not enforce. */
   cgroup_note: string | null;
+  /** Pid of the standby waiting to replace the service after a crash (a `sh` already in its cgroup), or null. */
+  standby_pid: number | null;
   /** A scheduled service's next window start (in its zone and UTC), or null. */
   next_start: ShownInstant | null;
 }
@@ -75,6 +77,7 @@ export function serviceView(
     conditions,
     cgroup: svc.cgroup ? { version: svc.cgroup.version, paths: svc.cgroup.paths } : null,
     cgroup_note: svc.cgroupNote,
+    standby_pid: svc.standbyPid,
     next_start: null,
   };
 }

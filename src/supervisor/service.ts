@@ -140,6 +140,11 @@ export class Service {
     return { key: MARKER_KEY, value: `${this.ctx.homeId}/${this.name}` };
   }
 
+  /** Pid of the standby waiting to replace the service after a crash, or null. */
+  get standbyPid(): number | null {
+    return this.standby && !this.standby.ended ? this.standby.pid : null;
+  }
+
   /** True while a process of this service may be alive. */
   get active(): boolean {
     return this.pid !== null;

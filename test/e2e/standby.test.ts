@@ -67,6 +67,7 @@ describe('standby: a crash is replaced by a process started ahead of time', () =
     });
     assert.ok(standby !== undefined);
     assert.equal(softNofile(standby), 777, 'the standby already has the service limits');
+    assert.equal((await d.client.inspect('speaker')).standby_pid, standby, 'inspect names the standby');
 
     process.kill(first, 'SIGKILL');
     const next = await waitFor('replacement', async () => {

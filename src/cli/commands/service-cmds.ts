@@ -365,5 +365,7 @@ export function describeService(v: InspectView): string {
     );
   }
   if (v.failed_reason) lines.push(`  failed: ${v.failed_reason}`);
+  if (v.standby_pid !== null && v.standby_pid !== undefined)
+    lines.push(`  standby: pid ${v.standby_pid} waits to replace it at once if it crashes`);
   return lines.join('\n') + '\n';
 }
