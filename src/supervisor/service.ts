@@ -76,7 +76,7 @@ export const MARKER_KEY = 'VIGIL_SERVICE_ID';
 /** Delay before a standby is prepared after a start by hand or by a file (so 100 starts are not 200 forks). */
 const STANDBY_AFTER_START_MS = 1000;
 /** Delay before the next standby after a crash was replaced by one (it must be ready for the next crash). */
-const STANDBY_AFTER_RESTART_MS = 10;
+const STANDBY_AFTER_RESTART_MS = 0;
 
 /** A process just started, not yet recorded (see Service.launch). */
 interface Launched {
