@@ -94,12 +94,7 @@ export function findServiceProcesses(
   marker: { key: string; value: string } | null,
   rootPid?: number,
 ): ProcStat[] {
-  const stats: ProcStat[] = [];
-  for (const pid of listPids()) {
-    if (pid === process.pid) continue;
-    const st = readStat(pid);
-    if (st && st.state !== 'Z' && st.state !== 'X') stats.push(st);
-  }
+  const stats = liveProcesses();
   const members = new Map<number, ProcStat>();
   for (const st of stats) {
     if (pgid !== null && st.pgrp === pgid) members.set(st.pid, st);
@@ -136,6 +131,28 @@ export function findServiceProcesses(
     }
   }
   return [...members.values()];
+}
+
+/** The last scan of /proc, shared by the calls of one turn of the event loop. */
+let scan: { stats: ProcStat[]; at: number } | null = null;
+
+/**
+ * Every live process but the daemon. Calls within the same millisecond share one scan: stopping 100
+ * services at once (`vigil down`) checks every tree in the same turn, and 100 scans of every process of
+ * the machine would hold the event loop for seconds. A process forked after the scan is seen by the next
+ * check, which every stop loop makes.
+ */
+function liveProcesses(): ProcStat[] {
+  const now = performance.now();
+  if (scan && now - scan.at < 1) return scan.stats;
+  const stats: ProcStat[] = [];
+  for (const pid of listPids()) {
+    if (pid === process.pid) continue;
+    const st = readStat(pid);
+    if (st && st.state !== 'Z' && st.state !== 'X') stats.push(st);
+  }
+  scan = { stats, at: performance.now() };
+  return stats;
 }
 
 /** Per process (pid:start ticks): its VIGIL_* variables, NUL-framed, or null when none or unreadable. */
