@@ -21,6 +21,21 @@ export class GlobalBudget {
     this.dirs.delete(dir);
   }
 
+  private soon: NodeJS.Immediate | null = null;
+
+  /**
+   * enforce() once the current turn of the event loop is over: adding 100 services at once lists every
+   * folder once, not 100 times (each listing covers all folders).
+   */
+  enforceSoon(): void {
+    if (this.soon) return;
+    this.soon = setImmediate(() => {
+      this.soon = null;
+      this.enforce();
+    });
+    this.soon.unref();
+  }
+
   /** Deletes oldest rotated files across all folders until the total fits; returns what was deleted. */
   enforce(): LogFileEntry[] {
     const files: LogFileEntry[] = [];

@@ -131,7 +131,7 @@ export class ServiceLogs extends EventEmitter {
       this.ageTimer = setInterval(() => this.enforceRetention(), every);
       this.ageTimer.unref();
     }
-    this.enforceRetention();
+    this.enforceRetention({ globalNow: false });
   }
 
   /**
@@ -321,7 +321,7 @@ export class ServiceLogs extends EventEmitter {
   }
 
   /** Applies keep, max_age and the budgets; called after each rotation and compression. */
-  private enforceRetention(): void {
+  private enforceRetention(opts: { globalNow?: boolean } = {}): void {
     let files = listLogFiles(this.dir);
     const gone = new Set<LogFileEntry>();
     for (const f of files) {
@@ -337,7 +337,8 @@ export class ServiceLogs extends EventEmitter {
       // Room is kept for the active file to grow to max_size before the next rotation.
       enforceBudget(files, this.options.budget - this.options.max_size);
     }
-    this.budget?.enforce();
+    if (opts.globalNow === false) this.budget?.enforceSoon();
+    else this.budget?.enforce();
   }
 }
 
