@@ -14,6 +14,8 @@ const KILLS = Number(process.env.BENCH_KILLS ?? 200);
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 100);
 /** `crash` (default): N kills of one service; `start`: one apply of 100 services. */
 const MODE = process.env.PROFILE === 'start' ? 'start' : 'crash';
+/** Count only samples with this function on the stack (e.g. `startMany`), to see inside one phase. */
+const FOCUS = process.env.PROFILE_FOCUS;
 
 interface ProfileNode {
   id: number;
@@ -39,11 +41,17 @@ function summarise(p: Profile, root: string): { name: string; self: number; incl
     const url = f.url.replace(`file://${root}/`, '');
     return `${f.functionName || '(anonymous)'} ${url ? `${url}:${f.lineNumber + 1}` : ''}`.trim();
   };
+  const stackHas = (leaf: number, fn: string): boolean => {
+    for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id))
+      if (byId.get(id)!.callFrame.functionName === fn) return true;
+    return false;
+  };
   const self = new Map<string, number>();
   const incl = new Map<string, number>();
   for (let i = 0; i < p.samples.length; i++) {
     const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
     let id: number | undefined = p.samples[i]!;
+    if (FOCUS && !stackHas(id, FOCUS)) continue;
     const leaf = byId.get(id)!;
     self.set(label(leaf), (self.get(label(leaf)) ?? 0) + dt);
     const seen = new Set<string>();
@@ -158,10 +166,10 @@ async function main(): Promise<void> {
     for (const r of rows
       .filter((r) => r.name.includes('dist/src/'))
       .sort((a, b) => b.incl - a.incl)
-      .slice(0, 25))
+      .slice(0, FOCUS ? 60 : 25))
       out.push(`  incl ${per(r.incl)}  self ${per(r.self)}  ${r.name}`);
     out.push('', `Top functions by self time (ms, per ${unit}):`);
-    for (const r of rows.sort((a, b) => b.self - a.self).slice(0, 15))
+    for (const r of rows.sort((a, b) => b.self - a.self).slice(0, FOCUS ? 30 : 15))
       out.push(`  self ${per(r.self)}  ${r.name}`);
     process.stdout.write(out.join('\n') + '\n');
   } finally {

@@ -22,6 +22,7 @@ import { DaemonLog } from './logger.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { serviceView, type ResourceView, type ServiceView } from './views.js';
 import { dirname, join } from 'node:path';
+import { nativeSpawnStatus } from '../supervisor/native-spawn.js';
 import { SessionStore } from '../api/session.js';
 import { CalendarRegistry, createScheduling, withSchedule } from '../schedule/daemon-host.js';
 import type { ScheduleEnforcer } from '../schedule/enforcer.js';
@@ -42,6 +43,13 @@ export interface DaemonInfo {
   bind: string;
   started_at: number;
   services: number;
+  /** How services are started: `posix_spawn` (the native addon) or `child_process` (forks the daemon). */
+  spawn: { method: 'posix_spawn' | 'child_process'; reason: string };
+}
+
+function spawnMethod(): DaemonInfo['spawn'] {
+  const s = nativeSpawnStatus();
+  return { method: s.native ? 'posix_spawn' : 'child_process', reason: s.reason };
 }
 
 /** A request to run a command by hand (`vigil start`). */
@@ -143,6 +151,8 @@ export class Daemon extends EventEmitter {
       const cg = this.supervisor.cgroups;
       if (cg.writable) cleanupStale(id, cg);
       this.log.info(cg.writable ? `cgroups: v${cg.version}` : `cgroups: not used (${cg.reason})`);
+      const sp = spawnMethod();
+      this.log.info(`spawn: ${sp.method} (${sp.reason})`);
       this.alerting = new Alerting(this);
       this.alerting.start();
       this.monitor.start();
@@ -263,6 +273,7 @@ export class Daemon extends EventEmitter {
       bind: this.opts.bind,
       started_at: this.startedAt,
       services: this.supervisor.services.size,
+      spawn: spawnMethod(),
     };
   }
 

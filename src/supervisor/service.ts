@@ -1,4 +1,4 @@
-import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { spawn as spawnChild } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { ServiceConfig } from '../config/schema.js';
 import { VigilError, errorMessage } from '../errors.js';
@@ -10,6 +10,7 @@ import { isAlive, readStat } from './proc.js';
 import { decideAfterExit, initialBackoff, type BackoffState, type ServiceStatus } from './restart-policy.js';
 import { preflight, spawnService } from './spawn.js';
 import { Standby, type PacedQueue } from './standby.js';
+import type { SpawnedChild } from './native-spawn.js';
 import { ensureFifo } from '../logs/fifo.js';
 import { killTree, liveMembers, stopTree, type Survivor, type TreeRef } from './stop-tree.js';
 import type { Store } from '../store/store.js';
@@ -80,7 +81,7 @@ const STANDBY_AFTER_RESTART_MS = 0;
 
 /** A process just started, not yet recorded (see Service.launch). */
 interface Launched {
-  child: ChildProcess;
+  child: SpawnedChild;
   pid: number;
   cwd: string;
   env: Record<string, string>;
@@ -101,7 +102,7 @@ export class Service {
   /** Set when the restart budget ran out; cleared by a manual start. */
   failedReason: string | null = null;
 
-  private child: ChildProcess | null = null;
+  private child: SpawnedChild | null = null;
   private adopted = false;
   private runId: number | null = null;
   private backoff: BackoffState;
@@ -209,7 +210,7 @@ export class Service {
     const env = this.env();
     const argv = this.argv();
     const cwd = cfg.cwd ?? process.cwd();
-    let child: ChildProcess;
+    let child: SpawnedChild;
     try {
       preflight(this.name, argv, cwd, env);
       const id = resolveIdentity(this.name, cfg.user, cfg.group);

@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { VigilError } from '../errors.js';
+import { nativeSpawn, type SpawnedChild } from './native-spawn.js';
 
 /**
  * The exec wrapper: POSIX sh that joins the cgroup (if any), applies the service's nofile limit and
@@ -44,8 +45,12 @@ export interface SpawnSpec {
   stderr: number | 'ignore';
 }
 
-/** Starts a service through the exec wrapper in its own session (process group). */
-export function spawnService(spec: SpawnSpec): ChildProcess {
+/**
+ * Starts a service through the exec wrapper in its own session (process group): with posix_spawn where
+ * the native addon is built (see native-spawn.ts), else with child_process (which forks the whole daemon),
+ * and always with child_process for another user (posix_spawn cannot change identity).
+ */
+export function spawnService(spec: SpawnSpec): SpawnedChild {
   const args = [
     '-c',
     WRAPPER_SCRIPT,
@@ -55,6 +60,15 @@ export function spawnService(spec: SpawnSpec): ChildProcess {
     spec.cgroupProcs ?? '',
     ...spec.argv,
   ];
+  if (spec.uid === undefined && spec.gid === undefined) {
+    const child = nativeSpawn('/bin/sh', ['/bin/sh', ...args], {
+      cwd: spec.cwd,
+      env: spec.env,
+      stdout: spec.stdout,
+      stderr: spec.stderr,
+    });
+    if (child) return child;
+  }
   return spawn('/bin/sh', args, {
     cwd: spec.cwd,
     env: spec.env,

@@ -1,6 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
 import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { listPids } from './proc.js';
+import type { SpawnedChild } from './native-spawn.js';
 import { spawnService, type SpawnSpec } from './spawn.js';
 
 /** Environment variable carrying the service's marker while a standby waits (the marker proper is set at exec). */
@@ -19,7 +19,7 @@ export const STANDBY_KEY = 'VIGIL_STANDBY';
  */
 export class Standby {
   private constructor(
-    readonly child: ChildProcess,
+    readonly child: SpawnedChild,
     readonly pid: number,
     private readonly go: string,
   ) {}

@@ -13,6 +13,7 @@ import {
   type CgroupSupport,
 } from '../../../src/supervisor/cgroup.js';
 import { spawnService } from '../../../src/supervisor/spawn.js';
+import type { SpawnedChild } from '../../../src/supervisor/native-spawn.js';
 import { readStat } from '../../../src/supervisor/proc.js';
 import { fixture } from '../../helpers/paths.js';
 
@@ -87,11 +88,18 @@ test('detectCgroups without any cgroup mount says none, with a reason', () => {
 
 const HOME = `t${process.pid}`;
 const made: ServiceCgroup[] = [];
-const children: ChildProcess[] = [];
+const children: SpawnedChild[] = [];
 
 after(async () => {
   // Whatever happened, nothing started here outlives the tests, and no cgroup is left behind.
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const c of children)
+    if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) {
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
   for (const cg of made) {
     await cg.kill().catch(() => undefined);
     await cg.remove().catch(() => undefined);
@@ -114,7 +122,7 @@ async function until(what: string, cond: () => boolean, timeoutMs = 3000): Promi
   }
 }
 
-function exited(c: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function exited(c: SpawnedChild): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (c.exitCode !== null || c.signalCode !== null)
     return Promise.resolve({ code: c.exitCode, signal: c.signalCode });
   return new Promise((r) => c.once('exit', (code, signal) => r({ code, signal })));
