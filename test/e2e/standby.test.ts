@@ -2,12 +2,20 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 
-import { cleanupHome, startDaemon, tempHome, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import {
+  cleanupHome,
+  processesOf,
+  startDaemon,
+  tempHome,
+  waitFor,
+  type TestDaemon,
+} from '../helpers/daemon.js';
 import { homeId } from '../../src/daemon/home.js';
 import { isAlive, listPids } from '../../src/supervisor/proc.js';
 import { STANDBY_KEY } from '../../src/supervisor/standby.js';
 import { MARKER_KEY } from '../../src/supervisor/service.js';
 import { detectCgroups } from '../../src/supervisor/cgroup.js';
+import { nativeSpawnStatus } from '../../src/supervisor/native-spawn.js';
 
 // A service that says who it is, then waits: its output shows which process wrote it.
 const SPEAKER = [
@@ -202,5 +210,44 @@ test('daemon-kill-9-leaves-a-standby-the-next-daemon-kills-it', async () => {
     await d.stop();
     await waitFor('down leaves no standby', () => standbysOf(home, 'orphan').length === 0, 5000);
     cleanupHome(home);
+  }
+});
+
+test('spawn-method: posix_spawn where the addon is built, and the child_process fallback supervises the same', async () => {
+  const native = nativeSpawnStatus();
+  for (const env of [{}, { VIGIL_NATIVE_SPAWN: 'off' }] as Record<string, string>[]) {
+    const d = await startDaemon({ env });
+    try {
+      const info = await d.client.info();
+      const want = 'VIGIL_NATIVE_SPAWN' in env || !native.native ? 'child_process' : 'posix_spawn';
+      assert.equal(info.spawn.method, want, info.spawn.reason);
+      await d.client.startNew({ name: 'svc', command: SPEAKER, cwd: '/', options: FAST_RESTART });
+      await d.client.startNew({
+        name: 'nostandby',
+        command: ['sh', '-c', 'echo up; exit 3'],
+        cwd: '/',
+        options: { ...FAST_RESTART, standby: false },
+      });
+      const first = (await d.client.inspect('svc')).pid!;
+      const [standby] = await waitFor('a standby', () => {
+        const s = standbysOf(d.home, 'svc');
+        return s.length === 1 ? s : null;
+      });
+      process.kill(first, 'SIGKILL');
+      await waitFor('replaced by the standby', async () => (await d.client.inspect('svc')).pid === standby);
+      // A service that exits at once is restarted again and again, its exit codes read each time.
+      const v = await waitFor('several restarts', async () => {
+        const x = await d.client.inspect('nostandby');
+        return x.restarts >= 3 ? x : null;
+      });
+      assert.equal(v.last_exit?.code, 3);
+      await d.client.stop('svc');
+      await d.client.stop('nostandby');
+      assert.deepEqual(processesOf(d.home, 'svc'), []);
+      await waitFor('no standby left', () => standbysOf(d.home, 'svc').length === 0, 5000);
+    } finally {
+      await d.stop();
+      cleanupHome(d.home);
+    }
   }
 });
