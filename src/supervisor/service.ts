@@ -446,6 +446,7 @@ export class Service {
   }
 
   private spawnFailed(err: unknown): void {
+    this.dropStandby(); // made for a configuration that no longer starts
     const message = errorMessage(err);
     const code = err instanceof VigilError ? err.code : 'SPAWN_FAILED';
     this.pid = null;

@@ -79,6 +79,7 @@ test('defaults are applied to a service given only a command', () => {
     restart: 'always',
     backoff: { initial: 1000, max: 300_000, reset: 60_000 },
     min_uptime: 1000,
+    standby: true,
     stop_signal: 'SIGTERM',
     stop_grace: 10_000,
     pre_stop_timeout: 30_000,
@@ -185,7 +186,7 @@ test('unknown key points at the key and suggests the nearest allowed one', () =>
     "vigil.yaml:1:1: sevrices: unknown key (did you mean 'services'?)",
   ]);
   assert.deepEqual(errorsOf('services:\n  web:\n    command: x\n    zzzzzz: 1\n    limits: { nofil: 5 }\n'), [
-    'vigil.yaml:4:5: services.web.zzzzzz: unknown key (allowed here: command, cwd, env, env_file, user, group, restart, backoff, max_restarts, min_uptime, stop_signal, stop_grace, pre_stop, pre_stop_timeout, health, limits, logs, sample_interval, alerts, leak, schedule, autostart)',
+    'vigil.yaml:4:5: services.web.zzzzzz: unknown key (allowed here: command, cwd, env, env_file, user, group, restart, backoff, max_restarts, min_uptime, standby, stop_signal, stop_grace, pre_stop, pre_stop_timeout, health, limits, logs, sample_interval, alerts, leak, schedule, autostart)',
     "vigil.yaml:5:15: services.web.limits.nofil: unknown key (did you mean 'nofile'?)",
   ]);
 });
