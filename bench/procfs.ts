@@ -179,3 +179,13 @@ export function cpuMs(pid: number): number {
     return 0;
   }
 }
+
+/** Proportional set size of a process (its share of shared pages counted once), from smaps_rollup; 0 if gone. */
+export function pssBytes(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}

@@ -5,7 +5,18 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ChildWatcher, cpuMs, fdCount, nowMs, rssBytes, sleep, sleepSync } from './procfs.js';
+import {
+  ChildWatcher,
+  cpuMs,
+  descendantsOf,
+  fdCount,
+  nowMs,
+  pssBytes,
+  readArgv,
+  rssBytes,
+  sleep,
+  sleepSync,
+} from './procfs.js';
 import { Pm2, Supervisord, Vigil, daemonPids, removeDir, type ServiceSpec, type Tool } from './tools.js';
 
 const num = (name: string, dflt: number) => {
@@ -41,6 +52,12 @@ interface Sample {
   rss: number;
   fds: number;
   pids: number;
+  /**
+   * Processes of the tool that carry a service's command line but are not running it (yet): Vigil's
+   * standbys. Not the daemon's memory, but memory the tool costs the machine: counted and shown apart.
+   */
+  waiting: number;
+  waitingPss: number;
 }
 
 interface Result {
@@ -78,10 +95,16 @@ async function benchTool(tool: Tool, dir: string, tag: string, sleepBin: string)
   const cpu = () => daemonPids(tool.rootPid, isService).reduce((s, p) => s + cpuMs(p), 0);
   const sample = (): Sample => {
     const pids = daemonPids(tool.rootPid, isService);
+    const waiting = descendantsOf(tool.rootPid).filter((p) => {
+      const argv = readArgv(p) ?? [];
+      return isService(argv) && basename(argv[0] ?? '') !== 'sleep';
+    });
     return {
       rss: pids.reduce((s, p) => s + rssBytes(p), 0),
       fds: pids.reduce((s, p) => s + fdCount(p), 0),
       pids: pids.length,
+      waiting: waiting.length,
+      waitingPss: waiting.reduce((s, p) => s + pssBytes(p), 0),
     };
   };
   const log = (m: string) => process.stderr.write(`[${tool.name}] ${m}\n`);
@@ -241,6 +264,10 @@ function table(results: Result[]): string {
     row(`daemon fds, 0 → ${SERVICES} services`, (r) => `${r.idle.fds} → ${r.loaded.fds}`),
     row('daemon fds per service', (r) => ((r.loaded.fds - r.idle.fds) / SERVICES).toFixed(2)),
     row('daemon processes counted', (r) => String(r.idle.pids)),
+    row(
+      `processes waiting with ${SERVICES} services (standbys), total PSS`,
+      (r) => `${r.loaded.waiting}, ${(r.loaded.waitingPss / 1048576).toFixed(1)} MiB`,
+    ),
     row(
       `crash/restart cycles done (goal ${CYCLES}, cap ${CYCLE_CAP_S} s)`,
       (r) => `${r.runs - 1} in ${r.cycleWallS.toFixed(1)} s`,
