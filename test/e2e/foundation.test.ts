@@ -1,8 +1,16 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupHome, runCli, startDaemon, tempHome, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import {
+  cleanupHome,
+  runCli,
+  startDaemon,
+  tempHome,
+  waitFor,
+  type TestDaemon,
+  withDaemon,
+} from '../helpers/daemon.js';
 import { isAlive } from '../../src/supervisor/proc.js';
 
 function nofileOf(pid: number): { soft: string; hard: string } {
@@ -13,13 +21,7 @@ function nofileOf(pid: number): { soft: string; hard: string } {
 
 describe('foundation: one daemon', () => {
   let d: TestDaemon;
-  before(async () => {
-    d = await startDaemon();
-  });
-  after(async () => {
-    await d.stop();
-    cleanupHome(d.home);
-  });
+  withDaemon((x) => (d = x));
 
   test('start, ls and stop a real process', async () => {
     const r = await d.cli(['start', '--name', 'sleeper', '--', 'sleep', '300']);

@@ -1,7 +1,7 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { cleanupHome, startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import { waitFor, type TestDaemon, withDaemon } from '../helpers/daemon.js';
 import { fixture } from '../helpers/paths.js';
 
 function freePort(): Promise<number> {
@@ -16,13 +16,7 @@ function freePort(): Promise<number> {
 
 describe('health checks and limits', () => {
   let d: TestDaemon;
-  before(async () => {
-    d = await startDaemon();
-  });
-  after(async () => {
-    await d.stop();
-    cleanupHome(d.home);
-  });
+  withDaemon((x) => (d = x));
 
   test('a hung HTTP service is restarted gracefully on its health check (reason health)', async () => {
     const port = await freePort();

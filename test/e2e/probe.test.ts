@@ -1,9 +1,9 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupHome, startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import { waitFor, type TestDaemon, withDaemon } from '../helpers/daemon.js';
 import { fixture } from '../helpers/paths.js';
 import { parseTraceCsv } from '../../src/leak/index.js';
 
@@ -24,13 +24,7 @@ interface Inspect {
 
 describe('probe, history and inspect with real processes', () => {
   let d: TestDaemon;
-  before(async () => {
-    d = await startDaemon();
-  });
-  after(async () => {
-    await d.stop();
-    cleanupHome(d.home);
-  });
+  withDaemon((x) => (d = x));
 
   test('inspect names the leaking .db (with -wal, -shm) as the top target, with positive growth', async () => {
     const db = join(d.home, 'logs.db');

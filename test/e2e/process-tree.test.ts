@@ -1,8 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupHome, startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import { waitFor, type TestDaemon, withDaemon } from '../helpers/daemon.js';
 import { fixture } from '../helpers/paths.js';
 import { isAlive } from '../../src/supervisor/proc.js';
 
@@ -41,13 +41,7 @@ const modes: { label: string; env: Record<string, string>; skip: string | false 
 for (const mode of modes)
   describe(`process trees ${mode.label}: nothing left behind`, { skip: mode.skip }, () => {
     let d: TestDaemon;
-    before(async () => {
-      d = await startDaemon({ env: mode.env });
-    });
-    after(async () => {
-      await d.stop();
-      cleanupHome(d.home);
-    });
+    withDaemon((x) => (d = x), { env: mode.env });
 
     test('stop-kills-double-forked-grandchild', async () => {
       const { pid, child } = await startTree(d, 'double-fork', 'double-fork');

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -9,6 +9,7 @@ import {
   tempHome,
   waitFor,
   type TestDaemon,
+  withDaemon,
 } from '../helpers/daemon.js';
 import { homeId } from '../../src/daemon/home.js';
 import { isAlive, listPids } from '../../src/supervisor/proc.js';
@@ -53,13 +54,7 @@ const cgroups = detectCgroups({ prepare: false });
 
 describe('standby: a crash is replaced by a process started ahead of time', () => {
   let d: TestDaemon;
-  before(async () => {
-    d = await startDaemon();
-  });
-  after(async () => {
-    await d.stop();
-    cleanupHome(d.home);
-  });
+  withDaemon((x) => (d = x));
 
   test('crash-is-replaced-by-the-standby-with-limits-marker-cgroup-and-logs', async () => {
     await d.client.startNew({

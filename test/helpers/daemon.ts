@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,6 +123,26 @@ export async function startDaemon(
       await waitExit();
     },
   };
+}
+
+/**
+ * One daemon for the tests of the enclosing describe block: started before them (and handed to `use`),
+ * stopped after them, with its home removed.
+ */
+export function withDaemon(
+  use: (d: TestDaemon) => void,
+  opts: { home?: string; args?: string[]; env?: Record<string, string> } = {},
+): void {
+  let d: TestDaemon | undefined;
+  before(async () => {
+    d = await startDaemon(opts);
+    use(d);
+  });
+  after(async () => {
+    if (!d) return;
+    await d.stop();
+    cleanupHome(d.home);
+  });
 }
 
 /** Kills every process still marked as a service of this home (belt and braces after a test), removes the home. */
