@@ -43,13 +43,13 @@ export interface DaemonInfo {
   bind: string;
   started_at: number;
   services: number;
-  /** How services are started: `posix_spawn` (the native addon) or `child_process` (forks the daemon). */
-  spawn: { method: 'posix_spawn' | 'child_process'; reason: string };
+  /** How services are started: `vfork` (the native addon) or `child_process` (forks the daemon). */
+  spawn: { method: 'vfork' | 'child_process'; reason: string };
 }
 
 function spawnMethod(): DaemonInfo['spawn'] {
   const s = nativeSpawnStatus();
-  return { method: s.native ? 'posix_spawn' : 'child_process', reason: s.reason };
+  return { method: s.native ? 'vfork' : 'child_process', reason: s.reason };
 }
 
 /** A request to run a command by hand (`vigil start`). */

@@ -39,10 +39,10 @@ function load(): Addon | null {
   return addon;
 }
 
-/** Whether services are started with posix_spawn (fast) or child_process (forks the daemon), and why. */
+/** Whether services are started with vfork (fast) or child_process (forks the daemon), and why. */
 export function nativeSpawnStatus(): { native: boolean; reason: string } {
   return load()
-    ? { native: true, reason: 'posix_spawn (vfork): a start costs the daemon ~0.1 ms whatever its size' }
+    ? { native: true, reason: 'vfork (native addon): a start costs the daemon ~0.1 ms whatever its size' }
     : { native: false, reason: unavailable };
 }
 

@@ -46,9 +46,9 @@ export interface SpawnSpec {
 }
 
 /**
- * Starts a service through the exec wrapper in its own session (process group): with posix_spawn where
+ * Starts a service through the exec wrapper in its own session (process group): with vfork (native addon) where
  * the native addon is built (see native-spawn.ts), else with child_process (which forks the whole daemon),
- * and always with child_process for another user (posix_spawn cannot change identity).
+ * and always with child_process for another user (the addon does not change identity).
  */
 export function spawnService(spec: SpawnSpec): SpawnedChild {
   const args = [

@@ -208,13 +208,13 @@ test('daemon-kill-9-leaves-a-standby-the-next-daemon-kills-it', async () => {
   }
 });
 
-test('spawn-method: posix_spawn where the addon is built, and the child_process fallback supervises the same', async () => {
+test('spawn-method: vfork where the addon is built, and the child_process fallback supervises the same', async () => {
   const native = nativeSpawnStatus();
   for (const env of [{}, { VIGIL_NATIVE_SPAWN: 'off' }] as Record<string, string>[]) {
     const d = await startDaemon({ env });
     try {
       const info = await d.client.info();
-      const want = 'VIGIL_NATIVE_SPAWN' in env || !native.native ? 'child_process' : 'posix_spawn';
+      const want = 'VIGIL_NATIVE_SPAWN' in env || !native.native ? 'child_process' : 'vfork';
       assert.equal(info.spawn.method, want, info.spawn.reason);
       await d.client.startNew({ name: 'svc', command: SPEAKER, cwd: '/', options: FAST_RESTART });
       await d.client.startNew({

@@ -72,9 +72,9 @@ export function runChecks(home: string): Check[] {
   checks.push({
     check: 'spawn',
     status: sp.native ? 'ok' : 'warn',
-    value: sp.native ? 'posix_spawn' : 'child_process',
+    value: sp.native ? 'vfork' : 'child_process',
     meaning: sp.native
-      ? 'services start with posix_spawn: a start costs the daemon about 0.1 ms, whatever its size'
+      ? 'services start with vfork (native addon): a start costs the daemon about 0.1 ms, whatever its size'
       : `services start with Node's child_process, which forks the whole daemon (a few ms each): ${sp.reason}`,
   });
   let prlimit = false;
