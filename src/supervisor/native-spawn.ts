@@ -6,6 +6,7 @@ import { constants } from 'node:os';
 interface Addon {
   spawn(file: string, argv: string[], envp: string[], cwd: string, stdout: number, stderr: number): number;
   reap(pid: number): { code: number | null; signal: number | null } | null;
+  pipeSize(fd: number, bytes: number): number;
 }
 
 /** What the supervisor needs of a started process (child_process's ChildProcess has it too). */
@@ -132,4 +133,13 @@ export function nativeSpawn(
   reaper ??= setInterval(reapAll, 1000);
   updateRef();
   return child;
+}
+
+/**
+ * Asks the kernel for a pipe capacity of `bytes` on `fd` (0: only reads it); returns the capacity, or null
+ * without the addon. Throws (EPERM, EBUSY…) when the kernel refuses.
+ */
+export function nativePipeSize(fd: number, bytes: number): number | null {
+  const a = load();
+  return a ? a.pipeSize(fd, bytes) : null;
 }

@@ -1,9 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nativeSpawn, nativeSpawnStatus, type SpawnedChild } from '../../../src/supervisor/native-spawn.js';
+import {
+  nativePipeSize,
+  nativeSpawn,
+  nativeSpawnStatus,
+  type SpawnedChild,
+} from '../../../src/supervisor/native-spawn.js';
+import { ensureFifo } from '../../../src/logs/fifo.js';
 
 const status = nativeSpawnStatus();
 // CI builds the addon with VIGIL_REQUIRE_NATIVE=1, so there these tests always run.
@@ -82,3 +88,21 @@ test(
     );
   },
 );
+
+test('native pipeSize: grows a FIFO to 1 MiB and reads it back', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-pipe-'));
+  try {
+    const fifo = join(dir, 'f');
+    ensureFifo(fifo);
+    const fd = openSync(fifo, constants.O_RDWR);
+    try {
+      assert.equal(nativePipeSize(fd, 0), 65536, 'the default capacity');
+      assert.equal(nativePipeSize(fd, 1 << 20), 1 << 20);
+      assert.equal(nativePipeSize(fd, 0), 1 << 20);
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
