@@ -1,22 +1,47 @@
 /**
  * The capturing side of bench/logs.ts, in its own process like the daemon: captures the writer
- * child with ServiceLogs and prints one JSON line with wall time, its own CPU time and RSS
- * (start, peak, end) measured over the capture only.
+ * child with ServiceLogs and prints one JSON line with wall time, its own CPU time, RSS (start,
+ * once a tenth of the lines is captured, peak, end) measured over the capture only, and
+ * process.memoryUsage() (rss, heapUsed, external, arrayBuffers) at those points, in MiB.
  * usage: node --import tsx bench/logs-capture.ts HOME LINES RUSAGE_FILE CMD ARGS...
  */
 import { spawn } from 'node:child_process';
 import { ServiceLogs } from '../src/logs/index.js';
 
-const [home, , rusage, cmd, ...args] = process.argv.slice(2);
+const [home, linesArg, rusage, cmd, ...args] = process.argv.slice(2);
+const tenth = Number(linesArg) / 10;
 // Files of 100 MiB and enough kept that nothing is deleted: every line can then be checked.
 const logs = new ServiceLogs({
   home: home as string,
   service: 'bench',
   options: { max_size: 100 * 1024 * 1024, keep: 50 },
 });
+type Mem = Record<'rss' | 'heapUsed' | 'external' | 'arrayBuffers', number>;
+const mem = (): Mem => {
+  const m = process.memoryUsage();
+  const mib = (x: number): number => Math.round((x / 2 ** 20) * 10) / 10;
+  return {
+    rss: mib(m.rss),
+    heapUsed: mib(m.heapUsed),
+    external: mib(m.external),
+    arrayBuffers: mib(m.arrayBuffers),
+  };
+};
+const memStart = mem();
+let memWarm: Mem | undefined;
+const memPeak: Mem = { ...memStart };
+let rssWarm: number | undefined;
 const rss0 = process.memoryUsage.rss();
 let peak = rss0;
-const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
+const sampler = setInterval(() => {
+  peak = Math.max(peak, process.memoryUsage.rss());
+  const m = mem();
+  for (const k of Object.keys(m) as (keyof Mem)[]) memPeak[k] = Math.max(memPeak[k], m[k]);
+  if (memWarm === undefined && logs.stats().lines >= tenth) {
+    memWarm = m;
+    rssWarm = process.memoryUsage.rss();
+  }
+}, 50);
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
 const fds = logs.prepareSpawn();
@@ -31,6 +56,7 @@ const cpu = process.cpuUsage(cpu0);
 clearInterval(sampler);
 const rss1 = process.memoryUsage.rss();
 await logs.close();
+const memEnd = mem();
 process.stdout.write(
   JSON.stringify({
     drained,
@@ -39,6 +65,8 @@ process.stdout.write(
     rss_start: rss0,
     rss_peak: Math.max(peak, rss1),
     rss_end: rss1,
+    ...(rssWarm !== undefined ? { rss_warm: rssWarm } : {}),
+    mem_mib: { start: memStart, at_10pct: memWarm, peak: memPeak, end: memEnd },
     stats: logs.stats(),
   }) + '\n',
 );

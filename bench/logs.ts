@@ -47,8 +47,8 @@ export interface ContenderRun {
   files: string[];
   /** CPU time (user + system, s) of the writer child itself. */
   child_cpu_s?: number | undefined;
-  /** The capturing process (daemon), when there is one. */
-  capturer?: { cpu_s: number; rss_start: number; rss_peak: number; rss_end: number };
+  /** The capturing process (daemon), when there is one; rss_warm: once a tenth of the bytes is logged. */
+  capturer?: { cpu_s: number; rss_start: number; rss_peak: number; rss_end: number; rss_warm?: number };
 }
 
 /** A way of running the writer child and keeping its output. */
@@ -77,6 +77,31 @@ export const directToFile: Contender = {
   },
 };
 
+/**
+ * The child piped into `cat > file` (a pipe of the kernel's default size, 64 KiB): what a plain pipe
+ * to a file costs with no supervisor at all. Wall time until both have exited.
+ */
+export const viaCat: Contender = {
+  name: 'cat (64 KiB pipe) > file',
+  async run(lines, dir) {
+    const path = join(dir, 'cat.out');
+    const rusage = join(dir, 'child.rusage');
+    const [cmd, args] = writerCommand(lines);
+    const fd = openSync(path, 'w');
+    const t0 = process.hrtime.bigint();
+    const cat = spawn('cat', [], { stdio: ['pipe', fd, 'inherit'] });
+    const child = spawn(cmd, args, {
+      stdio: ['ignore', cat.stdin ?? 'ignore', 'inherit'],
+      env: { ...process.env, NUMBERED_RUSAGE: rusage },
+    });
+    closeSync(fd);
+    cat.stdin?.destroy(); // the child holds the write end now
+    await Promise.all([once(child, 'exit'), once(cat, 'exit')]);
+    const wall_s = Number(process.hrtime.bigint() - t0) / 1e9;
+    return { wall_s, files: [path], child_cpu_s: readRusage(rusage) };
+  },
+};
+
 /** Through ServiceLogs in a separate Node process (as in the daemon): FIFO, socket reader, rotation. */
 export const viaServiceLogs: Contender = {
   name: 'vigil ServiceLogs',
@@ -99,8 +124,11 @@ export const viaServiceLogs: Contender = {
       rss_start: number;
       rss_peak: number;
       rss_end: number;
+      rss_warm?: number;
+      mem_mib: unknown;
     };
     if (!r.drained) throw new Error('ServiceLogs did not drain');
+    console.error(JSON.stringify({ servicelogs_memory_mib: r.mem_mib }));
     const logDir = join(dir, 'logs', 'bench');
     const rotated = readdirSync(logDir)
       .map((n) => /^out\.log\.(\d+)$/.exec(n))
@@ -111,7 +139,13 @@ export const viaServiceLogs: Contender = {
       wall_s: r.wall_s,
       files: [...rotated, join(logDir, 'out.log')],
       child_cpu_s: readRusage(rusage),
-      capturer: { cpu_s: r.cpu_s, rss_start: r.rss_start, rss_peak: r.rss_peak, rss_end: r.rss_end },
+      capturer: {
+        cpu_s: r.cpu_s,
+        rss_start: r.rss_start,
+        rss_peak: r.rss_peak,
+        rss_end: r.rss_end,
+        ...(r.rss_warm !== undefined ? { rss_warm: r.rss_warm } : {}),
+      },
     };
   },
 };
@@ -172,6 +206,7 @@ export interface BenchRow {
   rss_start_mb?: number;
   rss_peak_mb?: number;
   rss_end_mb?: number;
+  rss_warm_mb?: number;
 }
 
 /** Runs each contender `rounds` times (alternating), writing `bytes` each time; returns one row per run. */
@@ -204,6 +239,7 @@ export async function benchLogs(
                 rss_start_mb: r.capturer.rss_start / 2 ** 20,
                 rss_peak_mb: r.capturer.rss_peak / 2 ** 20,
                 rss_end_mb: r.capturer.rss_end / 2 ** 20,
+                ...(r.capturer.rss_warm !== undefined ? { rss_warm_mb: r.capturer.rss_warm / 2 ** 20 } : {}),
               }
             : {}),
         });
