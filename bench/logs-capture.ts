@@ -3,13 +3,16 @@
  * child with ServiceLogs and prints one JSON line with wall time, its own CPU time, RSS (start,
  * once a tenth of the lines is captured, peak, end) measured over the capture only, and
  * process.memoryUsage() (rss, heapUsed, external, arrayBuffers) at those points, in MiB.
- * usage: node --import tsx bench/logs-capture.ts HOME LINES RUSAGE_FILE CMD ARGS...
+ * usage: [VIGIL_BENCH_PIPE=default] node --import tsx bench/logs-capture.ts HOME LINES RUSAGE_FILE CMD ARGS...
  */
 import { spawn } from 'node:child_process';
 import { ServiceLogs } from '../src/logs/index.js';
+import { setPipeGrowth } from '../src/logs/pipe-size.js';
 
 const [home, linesArg, rusage, cmd, ...args] = process.argv.slice(2);
 const tenth = Number(linesArg) / 10;
+// VIGIL_BENCH_PIPE=default keeps the kernel's 64 KiB pipe (to measure what growing it brings).
+if (process.env.VIGIL_BENCH_PIPE === 'default') setPipeGrowth(false);
 // Files of 100 MiB and enough kept that nothing is deleted: every line can then be checked.
 const logs = new ServiceLogs({
   home: home as string,

@@ -81,12 +81,16 @@ export const directToFile: Contender = {
  * The child piped into `cat > file` (a pipe of the kernel's default size, 64 KiB): what a plain pipe
  * to a file costs with no supervisor at all. Wall time until both have exited.
  */
-export const viaCat: Contender = {
+export const viaCat = {
   name: 'cat (64 KiB pipe) > file',
-  async run(lines, dir) {
+  async run(
+    lines: number,
+    dir: string,
+    command: [string, string[]] = writerCommand(lines),
+  ): Promise<ContenderRun> {
     const path = join(dir, 'cat.out');
     const rusage = join(dir, 'child.rusage');
-    const [cmd, args] = writerCommand(lines);
+    const [cmd, args] = command;
     const fd = openSync(path, 'w');
     const t0 = process.hrtime.bigint();
     const cat = spawn('cat', [], { stdio: ['pipe', fd, 'inherit'] });
@@ -102,53 +106,78 @@ export const viaCat: Contender = {
   },
 };
 
-/** Through ServiceLogs in a separate Node process (as in the daemon): FIFO, socket reader, rotation. */
-export const viaServiceLogs: Contender = {
-  name: 'vigil ServiceLogs',
+/**
+ * As `viaCat`, with the pipe grown to 1 MiB (F_SETPIPE_SZ by perl, which then execs the child):
+ * what a larger pipe alone brings, with no supervisor at all.
+ */
+export const viaCatGrownPipe: Contender = {
+  name: 'cat (1 MiB pipe) > file',
   async run(lines, dir) {
-    const rusage = join(dir, 'child.rusage');
     const [cmd, args] = writerCommand(lines);
-    const script = join(repoRoot(), 'bench', 'logs-capture.ts');
-    const p = spawn(process.execPath, ['--import', 'tsx', script, dir, String(lines), rusage, cmd, ...args], {
-      cwd: repoRoot(),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const [code] = (await once(p, 'exit')) as [number | null];
-    if (code !== 0) throw new Error(`capture process exited with ${code}`);
-    const r = JSON.parse(out.trim().split('\n').pop() as string) as {
-      drained: boolean;
-      wall_s: number;
-      cpu_s: number;
-      rss_start: number;
-      rss_peak: number;
-      rss_end: number;
-      rss_warm?: number;
-      mem_mib: unknown;
-    };
-    if (!r.drained) throw new Error('ServiceLogs did not drain');
-    console.error(JSON.stringify({ servicelogs_memory_mib: r.mem_mib }));
-    const logDir = join(dir, 'logs', 'bench');
-    const rotated = readdirSync(logDir)
-      .map((n) => /^out\.log\.(\d+)$/.exec(n))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .sort((a, b) => Number(b[1]) - Number(a[1]))
-      .map((m) => join(logDir, m[0]));
-    return {
-      wall_s: r.wall_s,
-      files: [...rotated, join(logDir, 'out.log')],
-      child_cpu_s: readRusage(rusage),
-      capturer: {
-        cpu_s: r.cpu_s,
-        rss_start: r.rss_start,
-        rss_peak: r.rss_peak,
-        rss_end: r.rss_end,
-        ...(r.rss_warm !== undefined ? { rss_warm: r.rss_warm } : {}),
-      },
-    };
+    const grow = ['-e', 'fcntl(STDOUT, 1031, 1048576) or die "F_SETPIPE_SZ: $!"; exec @ARGV'];
+    return viaCat.run(lines, dir, ['perl', [...grow, cmd, ...args]]);
   },
 };
+
+/** Through ServiceLogs in a separate Node process (as in the daemon): FIFO, socket reader, rotation. */
+export const viaServiceLogs: Contender = serviceLogsContender('vigil ServiceLogs', {});
+
+/** ServiceLogs with pipes left at the kernel's default 64 KiB (growth off): what growing them brings. */
+export const viaServiceLogsDefaultPipe: Contender = serviceLogsContender('ServiceLogs, 64 KiB pipe', {
+  VIGIL_BENCH_PIPE: 'default',
+});
+
+function serviceLogsContender(name: string, env: NodeJS.ProcessEnv): Contender {
+  return {
+    name,
+    run: (lines, dir) => runServiceLogs(lines, dir, env),
+  };
+}
+
+async function runServiceLogs(lines: number, dir: string, env: NodeJS.ProcessEnv): Promise<ContenderRun> {
+  const rusage = join(dir, 'child.rusage');
+  const [cmd, args] = writerCommand(lines);
+  const script = join(repoRoot(), 'bench', 'logs-capture.ts');
+  const p = spawn(process.execPath, ['--import', 'tsx', script, dir, String(lines), rusage, cmd, ...args], {
+    cwd: repoRoot(),
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  let out = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const [code] = (await once(p, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`capture process exited with ${code}`);
+  const r = JSON.parse(out.trim().split('\n').pop() as string) as {
+    drained: boolean;
+    wall_s: number;
+    cpu_s: number;
+    rss_start: number;
+    rss_peak: number;
+    rss_end: number;
+    rss_warm?: number;
+    mem_mib: unknown;
+  };
+  if (!r.drained) throw new Error('ServiceLogs did not drain');
+  console.error(JSON.stringify({ servicelogs_memory_mib: r.mem_mib }));
+  const logDir = join(dir, 'logs', 'bench');
+  const rotated = readdirSync(logDir)
+    .map((n) => /^out\.log\.(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .sort((a, b) => Number(b[1]) - Number(a[1]))
+    .map((m) => join(logDir, m[0]));
+  return {
+    wall_s: r.wall_s,
+    files: [...rotated, join(logDir, 'out.log')],
+    child_cpu_s: readRusage(rusage),
+    capturer: {
+      cpu_s: r.cpu_s,
+      rss_start: r.rss_start,
+      rss_peak: r.rss_peak,
+      rss_end: r.rss_end,
+      ...(r.rss_warm !== undefined ? { rss_warm: r.rss_warm } : {}),
+    },
+  };
+}
 
 function readRusage(path: string): number | undefined {
   try {

@@ -21,6 +21,7 @@ const HELPERS: { bin: string; args: (size: number) => string[] }[] = [
 ];
 
 let helper: { path: string; args: (size: number) => string[] } | null | undefined;
+let enabled = true;
 /** Pipe capacity granted and not yet released (by pipes whose reader is still open). */
 let granted = 0;
 let grantedPipes = 0;
@@ -75,6 +76,7 @@ function capacityToGrant(): number {
  * that fails is harmless: the pipe keeps its size.
  */
 export function growPipe(fifo: string): number {
+  if (!enabled) return 0;
   const h = findHelper();
   if (!h) return 0;
   const size = capacityToGrant();
@@ -99,6 +101,11 @@ export function growPipe(fifo: string): number {
   granted += size;
   grantedPipes++;
   return size;
+}
+
+/** Turns pipe growth on or off for this process (benchmarks compare both; on by default). */
+export function setPipeGrowth(on: boolean): void {
+  enabled = on;
 }
 
 /** Gives back what growPipe() granted, once that pipe's reader is closed. */
