@@ -248,6 +248,8 @@ export class ServiceLogs extends EventEmitter {
       const sock = s.socket;
       if (sock) {
         s.socket = null;
+        releasePipe(s.grown);
+        s.grown = 0;
         const closed = once(sock, 'close');
         sock.destroy();
         await closed;

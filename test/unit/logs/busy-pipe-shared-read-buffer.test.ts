@@ -65,6 +65,22 @@ test(
   },
 );
 
+test(
+  'closing the capture of a busy service that keeps running gives its pipe capacity back',
+  { skip: havePerl ? false : 'perl is not installed: pipes keep their default size' },
+  async () => {
+    const home = tempHome();
+    homes.push(home);
+    const logs = new ServiceLogs({ home, service: 'open', options: { max_size: 8 << 20, keep: 50 } });
+    const child = spawnCaptured(logs, 'python3', [NUMBERED, '-1', '100', '10000', '0.02']);
+    await waitFor(() => grownPipes().pipes > 0, 20_000, 'the busy pipe to be grown');
+    await logs.close(); // a handover: the service keeps running, its FIFO waits for the next reader
+    assert.equal(grownPipes().pipes, 0);
+    assert.equal(child.exitCode, null);
+    child.kill('SIGKILL');
+  },
+);
+
 test('two services writing at once through the one shared read buffer: neither gets the other’s bytes', async () => {
   const home = tempHome();
   homes.push(home);
