@@ -2,10 +2,12 @@
  * The capturing side of bench/logs.ts, in its own process like the daemon: captures the writer
  * child with ServiceLogs and prints one JSON line with wall time, its own CPU time, RSS (start,
  * once a tenth of the lines is captured, peak, end) measured over the capture only, and
- * process.memoryUsage() (rss, heapUsed, external, arrayBuffers) at those points, in MiB.
+ * process.memoryUsage() (rss, heapUsed, external, arrayBuffers) at those points, in MiB, and the
+ * event loop's delay (perf_hooks, 1 ms resolution) during the capture.
  * usage: [VIGIL_BENCH_PIPE=default] node --import tsx bench/logs-capture.ts HOME LINES RUSAGE_FILE CMD ARGS...
  */
 import { spawn } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ServiceLogs } from '../src/logs/index.js';
 import { setPipeGrowth } from '../src/logs/pipe-size.js';
 
@@ -45,6 +47,9 @@ const sampler = setInterval(() => {
     rssWarm = process.memoryUsage.rss();
   }
 }, 50);
+// How long the event loop is held (synchronous writes, 8 MiB bursts): what the API would wait.
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
 const fds = logs.prepareSpawn();
@@ -56,6 +61,7 @@ logs.afterSpawn();
 const drained = await logs.waitDrained(600_000);
 const wall_s = Number(process.hrtime.bigint() - t0) / 1e9;
 const cpu = process.cpuUsage(cpu0);
+loopDelay.disable();
 clearInterval(sampler);
 const rss1 = process.memoryUsage.rss();
 await logs.close();
@@ -70,6 +76,11 @@ process.stdout.write(
     rss_end: rss1,
     ...(rssWarm !== undefined ? { rss_warm: rssWarm } : {}),
     mem_mib: { start: memStart, at_10pct: memWarm, peak: memPeak, end: memEnd },
+    loop_delay_ms: {
+      p50: loopDelay.percentile(50) / 1e6,
+      p99: loopDelay.percentile(99) / 1e6,
+      max: loopDelay.max / 1e6,
+    },
     stats: logs.stats(),
   }) + '\n',
 );

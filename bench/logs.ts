@@ -150,9 +150,10 @@ async function runServiceLogs(lines: number, dir: string, env: NodeJS.ProcessEnv
     rss_end: number;
     rss_warm?: number;
     mem_mib: unknown;
+    loop_delay_ms: unknown;
   };
   if (!r.drained) throw new Error('ServiceLogs did not drain');
-  console.error(JSON.stringify({ servicelogs_memory_mib: r.mem_mib }));
+  console.error(JSON.stringify({ servicelogs_memory_mib: r.mem_mib, loop_delay_ms: r.loop_delay_ms }));
   const logDir = join(dir, 'logs', 'bench');
   const rotated = readdirSync(logDir)
     .map((n) => /^out\.log\.(\d+)$/.exec(n))

@@ -23,8 +23,11 @@ export const GAP_MARKER =
 export const READ_BYTES = BUSY_PIPE_BYTES;
 /** A read this large means the pipe (64 KiB by default) was full: the service waited on it. */
 const FULL_DEFAULT_PIPE = 65536;
-/** Bytes one reader handles before letting the event loop run other work (API, probes, other logs). */
-const BURST_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes one reader handles before letting the event loop run other work (API, probes, other logs):
+ * 2 MiB (about 1 ms of work) keeps the loop delay p99 near 2 ms while a service logs flat out.
+ */
+const BURST_BYTES = 2 * 1024 * 1024;
 
 let sharedReadBuffer: Buffer | null = null;
 function readBuffer(): Buffer {
