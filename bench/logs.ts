@@ -47,8 +47,8 @@ export interface ContenderRun {
   files: string[];
   /** CPU time (user + system, s) of the writer child itself. */
   child_cpu_s?: number | undefined;
-  /** The capturing process (daemon), when there is one. */
-  capturer?: { cpu_s: number; rss_start: number; rss_peak: number; rss_end: number };
+  /** The capturing process (daemon), when there is one; rss_warm: once a tenth of the bytes is logged. */
+  capturer?: { cpu_s: number; rss_start: number; rss_peak: number; rss_end: number; rss_warm?: number };
 }
 
 /** A way of running the writer child and keeping its output. */
@@ -77,44 +77,102 @@ export const directToFile: Contender = {
   },
 };
 
+/**
+ * The child piped into `cat > file` by `sh` (a real pipe of the kernel's default size, 64 KiB; Node's
+ * own 'pipe' stdio would be a socketpair): what a plain pipe to a file costs with no supervisor at
+ * all. With `grow`, perl raises the pipe to 1 MiB (F_SETPIPE_SZ) and then execs the child. Wall time
+ * until both have exited.
+ */
+function catContender(name: string, grow: boolean): Contender {
+  return {
+    name,
+    async run(lines, dir) {
+      const path = join(dir, 'cat.out');
+      const rusage = join(dir, 'child.rusage');
+      const [cmd, args] = writerCommand(lines);
+      const grower = grow
+        ? ['perl', '-e', 'fcntl(STDOUT, 1031, 1048576) or die "F_SETPIPE_SZ: $!"; exec @ARGV']
+        : [];
+      // sh -c SCRIPT OUT CMD ARGS…: "$0" is the output file, "$@" the writer.
+      const script = `${grower.map((a) => `'${a}'`).join(' ')} "$@" | cat > "$0"`;
+      const t0 = process.hrtime.bigint();
+      const sh = spawn('sh', ['-c', script, path, cmd, ...args], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, NUMBERED_RUSAGE: rusage },
+      });
+      const [code] = (await once(sh, 'exit')) as [number | null];
+      if (code !== 0) throw new Error(`${name}: sh exited with ${code}`);
+      const wall_s = Number(process.hrtime.bigint() - t0) / 1e9;
+      return { wall_s, files: [path], child_cpu_s: readRusage(rusage) };
+    },
+  };
+}
+
+/** `writer | cat > file` through the kernel's default 64 KiB pipe. */
+export const viaCat: Contender = catContender('cat (64 KiB pipe) > file', false);
+/** The same with the pipe grown to 1 MiB: what a larger pipe alone brings, with no supervisor. */
+export const viaCatGrownPipe: Contender = catContender('cat (1 MiB pipe) > file', true);
+
 /** Through ServiceLogs in a separate Node process (as in the daemon): FIFO, socket reader, rotation. */
-export const viaServiceLogs: Contender = {
-  name: 'vigil ServiceLogs',
-  async run(lines, dir) {
-    const rusage = join(dir, 'child.rusage');
-    const [cmd, args] = writerCommand(lines);
-    const script = join(repoRoot(), 'bench', 'logs-capture.ts');
-    const p = spawn(process.execPath, ['--import', 'tsx', script, dir, String(lines), rusage, cmd, ...args], {
-      cwd: repoRoot(),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const [code] = (await once(p, 'exit')) as [number | null];
-    if (code !== 0) throw new Error(`capture process exited with ${code}`);
-    const r = JSON.parse(out.trim().split('\n').pop() as string) as {
-      drained: boolean;
-      wall_s: number;
-      cpu_s: number;
-      rss_start: number;
-      rss_peak: number;
-      rss_end: number;
-    };
-    if (!r.drained) throw new Error('ServiceLogs did not drain');
-    const logDir = join(dir, 'logs', 'bench');
-    const rotated = readdirSync(logDir)
-      .map((n) => /^out\.log\.(\d+)$/.exec(n))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .sort((a, b) => Number(b[1]) - Number(a[1]))
-      .map((m) => join(logDir, m[0]));
-    return {
-      wall_s: r.wall_s,
-      files: [...rotated, join(logDir, 'out.log')],
-      child_cpu_s: readRusage(rusage),
-      capturer: { cpu_s: r.cpu_s, rss_start: r.rss_start, rss_peak: r.rss_peak, rss_end: r.rss_end },
-    };
-  },
-};
+export const viaServiceLogs: Contender = serviceLogsContender('vigil ServiceLogs', {});
+
+/** ServiceLogs with pipes left at the kernel's default 64 KiB (growth off): what growing them brings. */
+export const viaServiceLogsDefaultPipe: Contender = serviceLogsContender('ServiceLogs, 64 KiB pipe', {
+  VIGIL_BENCH_PIPE: 'default',
+});
+
+function serviceLogsContender(name: string, env: NodeJS.ProcessEnv): Contender {
+  return {
+    name,
+    run: (lines, dir) => runServiceLogs(lines, dir, env),
+  };
+}
+
+async function runServiceLogs(lines: number, dir: string, env: NodeJS.ProcessEnv): Promise<ContenderRun> {
+  const rusage = join(dir, 'child.rusage');
+  const [cmd, args] = writerCommand(lines);
+  const script = join(repoRoot(), 'bench', 'logs-capture.ts');
+  const p = spawn(process.execPath, ['--import', 'tsx', script, dir, String(lines), rusage, cmd, ...args], {
+    cwd: repoRoot(),
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  let out = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const [code] = (await once(p, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`capture process exited with ${code}`);
+  const r = JSON.parse(out.trim().split('\n').pop() as string) as {
+    drained: boolean;
+    wall_s: number;
+    cpu_s: number;
+    rss_start: number;
+    rss_peak: number;
+    rss_end: number;
+    rss_warm?: number;
+    mem_mib: unknown;
+    loop_delay_ms: unknown;
+  };
+  if (!r.drained) throw new Error('ServiceLogs did not drain');
+  console.error(JSON.stringify({ servicelogs_memory_mib: r.mem_mib, loop_delay_ms: r.loop_delay_ms }));
+  const logDir = join(dir, 'logs', 'bench');
+  const rotated = readdirSync(logDir)
+    .map((n) => /^out\.log\.(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .sort((a, b) => Number(b[1]) - Number(a[1]))
+    .map((m) => join(logDir, m[0]));
+  return {
+    wall_s: r.wall_s,
+    files: [...rotated, join(logDir, 'out.log')],
+    child_cpu_s: readRusage(rusage),
+    capturer: {
+      cpu_s: r.cpu_s,
+      rss_start: r.rss_start,
+      rss_peak: r.rss_peak,
+      rss_end: r.rss_end,
+      ...(r.rss_warm !== undefined ? { rss_warm: r.rss_warm } : {}),
+    },
+  };
+}
 
 function readRusage(path: string): number | undefined {
   try {
@@ -172,6 +230,7 @@ export interface BenchRow {
   rss_start_mb?: number;
   rss_peak_mb?: number;
   rss_end_mb?: number;
+  rss_warm_mb?: number;
 }
 
 /** Runs each contender `rounds` times (alternating), writing `bytes` each time; returns one row per run. */
@@ -204,6 +263,7 @@ export async function benchLogs(
                 rss_start_mb: r.capturer.rss_start / 2 ** 20,
                 rss_peak_mb: r.capturer.rss_peak / 2 ** 20,
                 rss_end_mb: r.capturer.rss_end / 2 ** 20,
+                ...(r.capturer.rss_warm !== undefined ? { rss_warm_mb: r.capturer.rss_warm / 2 ** 20 } : {}),
               }
             : {}),
         });

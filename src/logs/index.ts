@@ -1,6 +1,7 @@
 export {
   ServiceLogs,
   GAP_MARKER,
+  READ_BYTES,
   type LineEvent,
   type LogStats,
   type ServiceLogsOptions,

@@ -12,7 +12,8 @@ const NEWLINE = Buffer.from('\n');
  * Turns the raw bytes of a pipe into whole lines, in order: holds a partial last line until its
  * newline arrives, splits lines longer than `maxLine` with a visible marker (never drops them), and
  * optionally prefixes each line with its ISO capture time. Output is a list of buffers whose
- * concatenation is a run of complete lines; in the common case it is one zero-copy slice of the input.
+ * concatenation is a run of complete lines; in the common case it is one zero-copy slice of the input,
+ * so it is valid only until the caller reuses the input buffer. What is held back is copied.
  */
 export class LineFramer {
   private partial: Buffer[] = [];
@@ -43,7 +44,7 @@ export class LineFramer {
     if (this.partialLen > 0) {
       const nl = chunk.indexOf(NL);
       if (nl < 0) {
-        this.partial.push(chunk);
+        this.partial.push(Buffer.from(chunk)); // the caller reuses its read buffer
         this.partialLen += chunk.length;
         this.spillPartial(out, stamp);
         return out;
@@ -58,17 +59,17 @@ export class LineFramer {
     const last = chunk.lastIndexOf(NL);
     if (last >= start) {
       const body = chunk.subarray(start, last + 1);
-      if (stamp === null && !this.continuing && !this.midLine && body.length <= this.maxLine + 1) {
-        out.push(body); // no line in it can be longer than the limit
+      if (stamp === null && !this.continuing && !this.midLine && !hasLongLine(body, this.maxLine)) {
+        out.push(body); // passed through untouched: the common case costs no per-line work
       } else {
         this.emitLines(out, body, stamp);
       }
       start = last + 1;
     }
     if (start < chunk.length) {
-      const rest = chunk.subarray(start);
-      // Copy small remainders so a few bytes do not pin a whole read buffer.
-      this.partial.push(rest.length < 4096 ? Buffer.from(rest) : rest);
+      // A copy: the caller reuses its read buffer for the next read.
+      const rest = Buffer.from(chunk.subarray(start));
+      this.partial.push(rest);
       this.partialLen += rest.length;
       this.spillPartial(out, stamp);
     }
@@ -158,6 +159,21 @@ export class LineFramer {
     if (stamp) out.push(stamp);
     if (this.continuing) out.push(CONT);
   }
+}
+
+/**
+ * Whether `body` (complete lines, ending with a newline) holds a line longer than `max` bytes.
+ * Jumps from newline to the last newline within the next max+1 bytes: a few native searches per
+ * `max` bytes instead of one per line.
+ */
+export function hasLongLine(body: Buffer, max: number): boolean {
+  let pos = 0; // start of the current line
+  while (body.length - pos > max + 1) {
+    const nl = body.lastIndexOf(NL, pos + max);
+    if (nl < pos) return true;
+    pos = nl + 1;
+  }
+  return false;
 }
 
 /** Largest cut position ≤ max that does not fall inside a UTF-8 sequence (max if none found nearby). */

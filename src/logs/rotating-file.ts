@@ -12,9 +12,8 @@ import {
   statfs,
   statSync,
   unlinkSync,
-  write,
   writeSync,
-  writev,
+  writevSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -30,11 +29,10 @@ export function droppedMarker(n: number): string {
 const ROTATE = Symbol('rotate');
 type Item = Buffer | typeof ROTATE;
 
-/** Above this many queued bytes the producer is asked to pause (the child then waits on its pipe). */
-const HIGH_WATER = 8 * 1024 * 1024;
-const LOW_WATER = 1024 * 1024;
 /** Most bytes handed to one writev. */
 const MAX_BATCH = 4 * 1024 * 1024;
+/** Most buffers handed to one writev (Linux's IOV_MAX). */
+const MAX_IOV = 1024;
 
 /** What a RotatingFile reports to its owner. */
 export interface RotatingFileHooks {
@@ -48,8 +46,6 @@ export interface RotatingFileHooks {
   onRotated?(): void;
   /** A compression finished (sizes changed). */
   onCompressed?(): void;
-  /** Asks the producer to stop (true) or resume (false) reading. */
-  onPressure?(paused: boolean): void;
 }
 
 export interface RotatingFileOptions {
@@ -75,9 +71,14 @@ interface CompressJob {
 
 /**
  * An append-only log file rotated by size: `out.log` → `out.log.1` … `out.log.N` (`.gz` when
- * compressed). Writes are queued in order and issued as one writev at a time on an fd this object
- * owns; rotation is an item in the same queue, so it happens between two whole lines and loses
- * nothing. A rotated file is never kept open (except by a running compression, which reads it once).
+ * compressed). Writes are queued in order and written synchronously (writev on an fd this object
+ * owns) before write() returns, so callers may reuse their buffers at once; rotation is an item in
+ * the same queue, so it happens between two whole lines and loses nothing. A rotated file is never
+ * kept open (except by a running compression, which reads it once).
+ *
+ * Why synchronous: a page-cache write of one read (≤ 1 MiB) takes well under a millisecond, while a
+ * thread-pool write needs the data kept alive (a fresh buffer per read, hence garbage and RSS growth)
+ * and two thread hand-offs per batch. The daemon's SQLite store writes synchronously to the same disk.
  */
 export class RotatingFile {
   private fd: number | null = null;
@@ -89,16 +90,12 @@ export class RotatingFile {
   /** Bytes actually in the active file, and where its last complete line ends. */
   private fileSize = 0;
   private lastLineEnd = 0;
-  private writing = false;
-  private paused = false;
   private full = false;
   private pendingDropped = 0;
-  private probing = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly jobs = new Set<CompressJob>();
   private jobSeq = 0;
-  private flushWaiters: (() => void)[] = [];
   readonly stats = { bytes: 0, dropped_lines: 0, rotations: 0 };
 
   constructor(private readonly opts: RotatingFileOptions) {}
@@ -134,36 +131,28 @@ export class RotatingFile {
     return this.full;
   }
 
-  /** Bytes waiting to be written. */
-  get queuedBytes(): number {
-    return this.queued;
-  }
-
   /** Whether the active file's last byte ends a line (false if a handover left a line open). */
   endsWithNewline(): boolean {
     return this.projAtLineStart;
   }
 
-  /** Queues a run of whole lines (the concatenation of `parts`). Never throws. */
+  /**
+   * Writes a run of whole lines (the concatenation of `parts`) before returning, or drops and counts
+   * them (full disk). Keeps no reference to `parts`. Never throws.
+   */
   write(parts: Buffer[]): void {
     if (parts.length === 0) return;
-    // While a retry probes the disk, lines wait in the queue instead of being dropped.
-    if (this.closed || (this.full && !this.probing)) {
+    if (this.closed || this.full) {
       this.drop(parts);
       return;
     }
     for (const p of parts) if (p.length > 0) this.enqueue(p);
-    if (!this.paused && this.queued > HIGH_WATER) {
-      this.paused = true;
-      this.opts.hooks?.onPressure?.(true);
-    }
     this.pump();
   }
 
-  /** Resolves once everything queued so far is on disk (or dropped). */
+  /** Resolves once everything written so far is on disk (or dropped): at once, writes are synchronous. */
   flush(): Promise<void> {
-    if (this.idle()) return Promise.resolve();
-    return new Promise((resolve) => this.flushWaiters.push(resolve));
+    return Promise.resolve();
   }
 
   /** Flushes, stops retrying, waits for compressions, and closes the file. */
@@ -184,10 +173,6 @@ export class RotatingFile {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
     await Promise.all([...this.jobs].map((j) => j.done));
-  }
-
-  private idle(): boolean {
-    return !this.writing && this.queue.length === 0;
   }
 
   private push(b: Buffer): void {
@@ -237,7 +222,7 @@ export class RotatingFile {
   }
 
   private pump(): void {
-    while (!this.writing && this.queue.length > 0 && !this.full) {
+    while (this.queue.length > 0 && !this.full) {
       if (this.queue[0] === ROTATE) {
         this.queue.shift();
         this.rotateNow();
@@ -245,14 +230,23 @@ export class RotatingFile {
       }
       const batch: Buffer[] = [];
       let bytes = 0;
-      while (this.queue.length > 0 && (this.queue[0] as Item) !== ROTATE && bytes < MAX_BATCH) {
-        const b = this.queue.shift() as Buffer;
+      let i = 0;
+      while (
+        i < this.queue.length &&
+        this.queue[i] !== ROTATE &&
+        bytes < MAX_BATCH &&
+        batch.length < MAX_IOV
+      ) {
+        const b = this.queue[i++] as Buffer;
         batch.push(b);
         bytes += b.length;
       }
+      this.queue.splice(0, i);
       this.writeBatch(batch, bytes);
     }
-    this.settle();
+    // Nothing may stay queued: the caller reuses its buffers (and a full disk dropped the rest).
+    this.queue.length = 0;
+    this.queued = 0;
   }
 
   private writeBatch(batch: Buffer[], bytes: number): void {
@@ -260,33 +254,21 @@ export class RotatingFile {
       this.fail(Object.assign(new Error('log file not open'), { code: 'EBADF' }), batch);
       return;
     }
-    this.writing = true;
-    const done = (err: NodeJS.ErrnoException | null, n: number): void => {
-      this.writing = false;
-      if (err) {
-        this.fail(err, batch);
-        this.pump();
+    let rest = batch;
+    let left = bytes;
+    while (left > 0) {
+      let n: number;
+      try {
+        n = rest.length === 1 ? writeSync(this.fd, rest[0] as Buffer) : writevSync(this.fd, rest);
+      } catch (err) {
+        this.fail(err as NodeJS.ErrnoException, rest);
         return;
       }
-      this.advance(batch, n);
+      this.advance(rest, n);
       this.queued -= n;
-      if (n < bytes) {
-        // Short write: put the unwritten rest back at the head of the queue.
-        let skip = n;
-        const rest: Buffer[] = [];
-        for (const b of batch) {
-          if (skip >= b.length) skip -= b.length;
-          else {
-            rest.push(skip > 0 ? b.subarray(skip) : b);
-            skip = 0;
-          }
-        }
-        this.queue.unshift(...rest);
-      }
-      this.pump();
-    };
-    if (batch.length === 1) write(this.fd, batch[0] as Buffer, 0, bytes, null, done);
-    else writev(this.fd, batch, null, done);
+      left -= n;
+      if (left > 0) rest = skipBytes(rest, n); // short write: the rest goes again
+    }
   }
 
   /** Accounts for `n` bytes of `batch` having reached the file. */
@@ -363,51 +345,33 @@ export class RotatingFile {
       return;
     }
     const marker = Buffer.from(droppedMarker(this.pendingDropped));
-    this.probing = true;
-    this.projSize = this.fileSize + marker.length;
-    this.projAtLineStart = true;
-    write(this.fd as number, marker, 0, marker.length, null, (err, n) => {
-      this.probing = false;
-      if (err || n < marker.length) {
-        if (!err && n > 0) {
-          // half a marker: remove it so the file stays made of whole lines
-          try {
-            ftruncateSync(this.fd as number, this.fileSize);
-          } catch {
-            // ignore
-          }
+    let n: number;
+    try {
+      n = writeSync(this.fd as number, marker);
+    } catch {
+      n = -1;
+    }
+    if (n < marker.length) {
+      if (n > 0) {
+        // half a marker: remove it so the file stays made of whole lines
+        try {
+          ftruncateSync(this.fd as number, this.fileSize);
+        } catch {
+          // ignore
         }
-        // Still full: what arrived meanwhile is dropped too (and counted).
-        const lost = this.queue.filter((i) => i !== ROTATE) as Buffer[];
-        this.queue.length = 0;
-        this.queued = 0;
-        this.projSize = this.fileSize;
-        this.projAtLineStart = true;
-        this.drop(lost);
-        this.scheduleRetry();
-        return;
       }
-      this.fileSize += n;
-      this.lastLineEnd = this.fileSize;
-      this.stats.bytes += n;
-      const dropped = this.pendingDropped;
-      this.pendingDropped = 0;
-      this.full = false;
-      this.opts.hooks?.onRecovered?.(dropped);
-      this.pump();
-    });
-  }
-
-  private settle(): void {
-    if (this.paused && this.queued <= LOW_WATER) {
-      this.paused = false;
-      this.opts.hooks?.onPressure?.(false);
+      this.scheduleRetry();
+      return;
     }
-    if (this.idle() || this.full) {
-      const w = this.flushWaiters;
-      this.flushWaiters = [];
-      for (const f of w) f();
-    }
+    this.fileSize += n;
+    this.lastLineEnd = this.fileSize;
+    this.projSize = this.fileSize;
+    this.projAtLineStart = true;
+    this.stats.bytes += n;
+    const dropped = this.pendingDropped;
+    this.pendingDropped = 0;
+    this.full = false;
+    this.opts.hooks?.onRecovered?.(dropped);
   }
 
   private rotated(k: number, gz: boolean): string {
@@ -494,4 +458,18 @@ export class RotatingFile {
       });
     this.jobs.add(job);
   }
+}
+
+/** `bufs` without its first `n` bytes (after a short write). */
+function skipBytes(bufs: Buffer[], n: number): Buffer[] {
+  const rest: Buffer[] = [];
+  let skip = n;
+  for (const b of bufs) {
+    if (skip >= b.length) skip -= b.length;
+    else {
+      rest.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+  }
+  return rest;
 }

@@ -87,7 +87,8 @@ test('daemon kill -9 while a service writes: the service keeps its pid, capture 
     assert.ok(gap > 0, 'gap marker present');
     const nums = all.filter((l) => l.startsWith('line ')).map((l) => Number(l.slice(5)));
     const missing = nums.length ? nums[nums.length - 1]! + 1 - nums.length : 0;
-    // At most one read (64 KiB ≈ 6,000 of these lines) may be lost; usually none.
+    // At most the one read being handled when the daemon died may be lost (this slow writer's reads
+    // are far below 64 KiB ≈ 6,000 of these lines); usually none.
     assert.ok(missing <= 6000, `${missing} lines missing`);
     const after = all.slice(gap + 1).filter((l) => l.startsWith('line '));
     assert.ok(after.length > 50, 'capture resumed after the restart');

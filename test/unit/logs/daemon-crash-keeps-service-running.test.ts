@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture } from '../../helpers/paths.js';
-import { GAP_MARKER, ServiceLogs } from '../../../src/logs/service-logs.js';
+import { GAP_MARKER, READ_BYTES, ServiceLogs } from '../../../src/logs/service-logs.js';
 import {
   NUMBERED,
   alive,
@@ -34,8 +34,8 @@ after(() => {
   for (const h of homes) removeHome(h);
 });
 
-/** Most lines a daemon crash may lose: one read (64 KiB) of 100-byte lines, plus the line cut by it. */
-const MAX_LOST = Math.ceil(65536 / 100) + 1;
+/** Most lines a daemon crash may lose: one read (READ_BYTES) of 100-byte lines, plus the line cut by it. */
+const MAX_LOST = Math.ceil(READ_BYTES / 100) + 1;
 
 test('daemon killed with SIGKILL: service keeps its pid, at most one read lost, gap marker written', async () => {
   const home = tempHome();

@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CONT_PREFIX, LineFramer, SPLIT_SUFFIX } from '../../../src/logs/line-framer.js';
+import { CONT_PREFIX, LineFramer, SPLIT_SUFFIX, hasLongLine } from '../../../src/logs/line-framer.js';
 import { ServiceLogs } from '../../../src/logs/service-logs.js';
 import { killChildren, removeHome, spawnCaptured, storedLines, tempHome } from './helpers.js';
 
@@ -75,4 +75,37 @@ test('framer: timestamps prefix every line, including split pieces', () => {
   const s = Buffer.concat(f.push(Buffer.from('a\nbcdefg\n'), t)).toString();
   const p = '2026-01-02T03:04:05.678Z ';
   assert.equal(s, `${p}a\n${p}bcde${SPLIT_SUFFIX}\n${p}${CONT_PREFIX}fg\n`);
+});
+
+test('hasLongLine finds a line longer than the limit anywhere in a run of lines (against a per-line scan)', () => {
+  let x = 7;
+  const rand = (): number => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let k = 0; k < 2000; k++) {
+    const max = 1 + Math.floor(rand() * 200);
+    const lens: number[] = [];
+    const count = Math.floor(rand() * 50);
+    for (let i = 0; i < count; i++) lens.push(Math.floor(rand() * (rand() < 0.05 ? 3 * max : max + 1)));
+    const body = Buffer.from(lens.map((n) => 'z'.repeat(n) + '\n').join(''));
+    const naive = lens.some((n) => n > max);
+    assert.equal(hasLongLine(body, max), naive, `max ${max}, lines ${JSON.stringify(lens)}`);
+  }
+});
+
+test('a long line inside a 1 MiB read is split; the short lines around it pass untouched', () => {
+  const max = 1000;
+  const f = new LineFramer(max, false);
+  const short = 'a'.repeat(99) + '\n';
+  const chunk = Buffer.from(short.repeat(5000) + 'L'.repeat(2500) + '\n' + short.repeat(5000));
+  const out = Buffer.concat(f.push(chunk, 0)).toString().split('\n');
+  out.pop();
+  assert.equal(out.length, 10_003);
+  assert.equal(out[5000], 'L'.repeat(1000) + SPLIT_SUFFIX);
+  assert.equal(out[5001], CONT_PREFIX + 'L'.repeat(1000) + SPLIT_SUFFIX);
+  assert.equal(out[5002], CONT_PREFIX + 'L'.repeat(500));
+  assert.ok(
+    out
+      .slice(0, 5000)
+      .concat(out.slice(5003))
+      .every((l) => l === 'a'.repeat(99)),
+  );
 });
