@@ -146,10 +146,12 @@ export class Daemon extends EventEmitter {
         store: this.store,
         record: (e) => this.recordEvent(e),
       });
-      const r = this.supervisor.recover();
-      this.schedule.enforcer.start(); // reconciles boundaries missed while the daemon was down
+      // Empty cgroups a dead daemon left go first: after recover() a restarted service's new wrapper may not
+      // have joined its (empty) cgroup yet, and removing it then made the wrapper fail (exit 126).
       const cg = this.supervisor.cgroups;
       if (cg.writable) cleanupStale(id, cg);
+      const r = this.supervisor.recover();
+      this.schedule.enforcer.start(); // reconciles boundaries missed while the daemon was down
       this.log.info(cg.writable ? `cgroups: v${cg.version}` : `cgroups: not used (${cg.reason})`);
       const sp = spawnMethod();
       this.log.info(`spawn: ${sp.method} (${sp.reason})`);

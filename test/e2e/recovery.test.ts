@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { cleanupHome, processesOf, startDaemon, tempHome, waitFor } from '../helpers/daemon.js';
 import { isAlive } from '../../src/supervisor/proc.js';
@@ -31,7 +33,11 @@ test('daemon kill -9: the next daemon takes services back (same pid, no duplicat
         return x.pid && x.pid !== victimPid ? x : null;
       },
       20_000,
-    );
+    ).catch(async (err: unknown) => {
+      const x = await d.client.inspect('victim');
+      const log = readFileSync(join(home, 'daemon.log'), 'utf8').split('\n').slice(-30).join('\n');
+      throw new Error(`${String(err)}\nvictim: ${JSON.stringify(x)}\ndaemon.log:\n${log}`);
+    });
     assert.ok(isAlive(v.pid!));
     const runs = v.runs as { pid: number; exit_known: boolean; reason: string }[];
     const lost = runs.find((r) => r.pid === victimPid)!;
