@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { nativePipeSize, nativeSpawnStatus } from '../supervisor/native-spawn.js';
 
 /** Linux's fcntl command that sets a pipe's capacity (F_LINUX_SPECIFIC_BASE + 7). */
 const F_SETPIPE_SZ = 1031;
@@ -8,7 +9,8 @@ const F_SETPIPE_SZ = 1031;
 export const BUSY_PIPE_BYTES = 1024 * 1024;
 
 /**
- * Node cannot call fcntl, so a short-lived helper holding the FIFO as its stdin does it. Each is a
+ * Node cannot call fcntl: Vigil's native addon does it where it is built; otherwise a short-lived helper
+ * holding the FIFO as its stdin does it. Each is a
  * one-liner of an interpreter found on most Linux systems (perl is part of Debian's essential set);
  * when none is installed, pipes keep the kernel's default size.
  */
@@ -77,8 +79,9 @@ function capacityToGrant(): number {
  */
 export function growPipe(fifo: string): number {
   if (!enabled) return 0;
-  const h = findHelper();
-  if (!h) return 0;
+  const native = nativeSpawnStatus().native;
+  const h = native ? null : findHelper();
+  if (!native && !h) return 0;
   const size = capacityToGrant();
   if (size === 0) return 0;
   let fd: number;
@@ -86,6 +89,23 @@ export function growPipe(fifo: string): number {
     // A second reader on the same pipe: it reads nothing, it only lets the helper reach the pipe.
     fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
+    return 0;
+  }
+  // With Vigil's native addon built, the daemon sets it itself (no helper process, effective at once).
+  try {
+    const got = nativePipeSize(fd, size);
+    if (got !== null) {
+      closeSync(fd);
+      granted += got;
+      grantedPipes++;
+      return got;
+    }
+  } catch {
+    closeSync(fd);
+    return 0; // refused (EPERM past the user's limit, EBUSY): the pipe keeps its size
+  }
+  if (!h) {
+    closeSync(fd);
     return 0;
   }
   try {
