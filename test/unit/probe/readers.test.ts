@@ -6,7 +6,7 @@ import { release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { countFds, fdDirSizeCounts } from '../../../src/probe/count-fds.js';
-import { findTree, listProcesses } from '../../../src/probe/process-tree.js';
+import { findTree, listProcesses, markerCacheSize } from '../../../src/probe/process-tree.js';
 import { processStartTimeMs, readProcessStart } from '../../../src/probe/process-start.js';
 import { machineMemoryBytes } from '../../../src/probe/machine-memory.js';
 import { sampleService, type ServiceSample } from '../../../src/probe/sample-service.js';
@@ -220,6 +220,20 @@ test('findTree-finds-double-forked-setsid-grandchild-by-marker-and-reports-zombi
   } finally {
     await killHolder(h);
   }
+});
+
+test('the marker cache holds one entry per process, not one per process and service', async () => {
+  const key = 'VIGIL_TEST_MARKER';
+  let processes = 0;
+  // 40 services asking in turn (a daemon samples each one): the cache must not grow with them.
+  for (let i = 0; i < 40; i++) {
+    const tree = await findTree([process.pid], { key, value: `svc-${i}` });
+    assert.ok(!isUnsupported(tree));
+    const all = await listProcesses();
+    assert.ok(!isUnsupported(all));
+    processes = Math.max(processes, all.length);
+  }
+  assert.ok(markerCacheSize() <= processes + 50, `${markerCacheSize()} entries for ${processes} processes`);
 });
 
 test('processes-exiting-mid-sample-are-listed-as-gone-never-thrown', async () => {
