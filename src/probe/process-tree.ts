@@ -85,13 +85,18 @@ export function markerCacheSize(): number {
 /**
  * The live processes of a service: the roots, all their descendants (by ppid), and any process
  * whose environment holds `marker` (descendants that escaped with setsid or a double fork and were
- * re-parented to init still carry it) together with that process's own descendants.
+ * re-parented to init still carry it) together with that process's own descendants. `listing`
+ * (from listProcesses, taken moments before) saves walking all of /proc again.
  */
 export async function findTree(
   rootPids: number[],
   marker?: TreeMarker,
+  listing?: ProcessInfo[],
 ): Promise<TreeProcess[] | Unsupported> {
-  const all = await listProcesses();
+  // A listing shared by several calls (the monitor takes one per round of samples) is used only if it
+  // knows every root; a root started since it was taken needs a fresh one.
+  const shared = listing && rootPids.every((pid) => listing.some((p) => p.pid === pid)) ? listing : null;
+  const all = shared ?? (await listProcesses());
   if ('unsupported' in all) return all;
   const byPid = new Map(all.map((p) => [p.pid, p]));
   const children = new Map<number, ProcessInfo[]>();

@@ -236,6 +236,32 @@ test('the marker cache holds one entry per process, not one per process and serv
   assert.ok(markerCacheSize() <= processes + 50, `${markerCacheSize()} entries for ${processes} processes`);
 });
 
+test('findTree uses a shared listing that knows its root, and walks /proc again for a root it lacks', async () => {
+  const before = await listProcesses();
+  assert.ok(!isUnsupported(before));
+  const h = await spawnHolder(['--files', '1']);
+  try {
+    // A stale listing without the new process: a fresh walk finds it anyway.
+    assert.ok(!before.some((p) => p.pid === h.pid));
+    const fresh = await findTree([h.pid], undefined, before);
+    assert.ok(!isUnsupported(fresh));
+    assert.deepEqual(
+      fresh.map((p) => p.pid),
+      [h.pid],
+    );
+    // A listing that knows the root is used as it is (a made-up child in it shows up as a descendant).
+    const now = await listProcesses();
+    assert.ok(!isUnsupported(now));
+    const root = now.find((p) => p.pid === h.pid)!;
+    const fake = { ...root, pid: 999_999_999, ppid: h.pid };
+    const tree = await findTree([h.pid], undefined, [...now, fake]);
+    assert.ok(!isUnsupported(tree));
+    assert.deepEqual(tree.map((p) => p.pid).sort(), [h.pid, fake.pid].sort());
+  } finally {
+    await killHolder(h);
+  }
+});
+
 test('processes-exiting-mid-sample-are-listed-as-gone-never-thrown', async () => {
   // Short-lived processes exit at different moments while the same pids are sampled back to back.
   let samples = 0;
