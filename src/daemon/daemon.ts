@@ -115,7 +115,10 @@ export class Daemon extends EventEmitter {
               }
             : detectCgroups(),
       });
-      this.supervisor.on('event', (e: SupervisorEvent) => this.recordEvent(e));
+      this.supervisor.on('event', (e: SupervisorEvent) => {
+        if (e.kind === 'removed') this.release(e.service);
+        this.recordEvent(e);
+      });
       this.history = new History(this.db);
       this.monitor = new Monitor(this.supervisor, this.history, { intervalMs: 5000 });
       this.monitor.on('sample', (x: { service: string }) => {
@@ -196,6 +199,26 @@ export class Daemon extends EventEmitter {
     if (prev) prev.off('line', this.forwardLine);
     this.allLogs.set(name, logs);
     return logs;
+  }
+
+  /** Drops what the daemon kept in memory for a removed service (its closed logs, partial history buckets). */
+  private release(name: string): void {
+    const logs = this.allLogs.get(name);
+    if (logs && !this.supervisor.services.has(name)) {
+      logs.off('line', this.forwardLine);
+      this.allLogs.delete(name);
+    }
+    this.history.release(name);
+  }
+
+  /** Services for which each per-service structure holds state (diagnostics: each should match `services`). */
+  perServiceState(): Record<string, number> {
+    return {
+      services: this.supervisor.services.size,
+      logs: this.allLogs.size,
+      monitor: this.monitor.watches.size,
+      history: this.history.trackedServices(),
+    };
   }
 
   /** Log lines are split and forwarded only while someone listens (the live stream). */
