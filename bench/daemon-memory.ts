@@ -118,11 +118,15 @@ async function main(): Promise<void> {
   }
   const keys = Object.keys(results[0]!.idle);
   const f = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+  const signed = (d: number) => {
+    const r = Math.round(d * 10) / 10;
+    return `${r >= 0 ? '+' : '−'}${f(Math.abs(r))}`;
+  };
   const head = results.map((r) => `${r.v.name}: none → ${SERVICES}`);
   const lines = [`| | ${head.join(' | ')} |`, `|---|${head.map(() => '---|').join('')}`];
   for (const k of keys)
     lines.push(
-      `| ${k} | ${results.map((r) => `${f(r.idle[k]!)} → ${f(r.loaded[k]!)} (${r.loaded[k]! - r.idle[k]! >= 0 ? '+' : ''}${f(r.loaded[k]! - r.idle[k]!)})`).join(' | ')} |`,
+      `| ${k} | ${results.map((r) => `${f(r.idle[k]!)} → ${f(r.loaded[k]!)} (${signed(r.loaded[k]! - r.idle[k]!)})`).join(' | ')} |`,
     );
   process.stdout.write(lines.join('\n') + '\n');
 }
