@@ -140,10 +140,12 @@ export class Daemon extends EventEmitter {
         store: this.store,
         record: (e) => this.recordEvent(e),
       });
-      const r = this.supervisor.recover();
-      this.schedule.enforcer.start(); // reconciles boundaries missed while the daemon was down
+      // Empty cgroups left by the last daemon go before recovery respawns anything: afterwards, a
+      // service just respawned whose wrapper has not joined its new cgroup yet would lose it (exit 126).
       const cg = this.supervisor.cgroups;
       if (cg.writable) cleanupStale(id, cg);
+      const r = this.supervisor.recover();
+      this.schedule.enforcer.start(); // reconciles boundaries missed while the daemon was down
       this.log.info(cg.writable ? `cgroups: v${cg.version}` : `cgroups: not used (${cg.reason})`);
       this.alerting = new Alerting(this);
       this.alerting.start();
