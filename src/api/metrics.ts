@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { Daemon } from '../daemon/daemon.js';
 import { ownNofile } from '../daemon/limits.js';
 
@@ -83,6 +84,22 @@ export function renderMetrics(daemon: Daemon): string {
     alerts: new Family('vigil_alerts_open', 'gauge', 'Open alerts by service and severity.'),
     rssSelf: new Family('process_resident_memory_bytes', 'gauge', 'Resident memory of the Vigil daemon.'),
     heap: new Family('nodejs_heap_used_bytes', 'gauge', 'V8 heap used by the Vigil daemon.'),
+    heapTotal: new Family('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap reserved by the Vigil daemon.'),
+    external: new Family(
+      'nodejs_external_memory_bytes',
+      'gauge',
+      'Memory of the Vigil daemon outside the V8 heap held by JavaScript objects (buffers, typed arrays).',
+    ),
+    spaceSize: new Family(
+      'nodejs_heap_space_size_total_bytes',
+      'gauge',
+      'Size of each V8 heap space of the Vigil daemon.',
+    ),
+    spaceUsed: new Family(
+      'nodejs_heap_space_size_used_bytes',
+      'gauge',
+      'Used part of each V8 heap space of the Vigil daemon.',
+    ),
     cpu: new Family('process_cpu_seconds_total', 'counter', 'CPU time of the Vigil daemon (user + system).'),
     openFds: new Family('process_open_fds', 'gauge', 'Open fds of the Vigil daemon.'),
     maxFds: new Family('process_max_fds', 'gauge', 'Soft fd limit of the Vigil daemon.'),
@@ -126,6 +143,13 @@ export function renderMetrics(daemon: Daemon): string {
   const mem = process.memoryUsage();
   f.rssSelf.add({}, mem.rss);
   f.heap.add({}, mem.heapUsed);
+  f.heapTotal.add({}, mem.heapTotal);
+  f.external.add({}, mem.external);
+  for (const sp of getHeapSpaceStatistics()) {
+    const space = sp.space_name.replace(/_space$/, '');
+    f.spaceSize.add({ space }, sp.space_size);
+    f.spaceUsed.add({ space }, sp.space_used_size);
+  }
   const cpu = process.cpuUsage();
   f.cpu.add({}, (cpu.user + cpu.system) / 1e6);
   try {

@@ -124,7 +124,10 @@ export class Daemon extends EventEmitter {
               }
             : detectCgroups(),
       });
-      this.supervisor.on('event', (e: SupervisorEvent) => this.recordEvent(e));
+      this.supervisor.on('event', (e: SupervisorEvent) => {
+        if (e.kind === 'removed') this.release(e.service);
+        this.recordEvent(e);
+      });
       this.history = new History(this.db);
       this.monitor = new Monitor(this.supervisor, this.history, { intervalMs: 5000 });
       this.monitor.on('sample', (x: { service: string }) => {
@@ -146,8 +149,8 @@ export class Daemon extends EventEmitter {
         store: this.store,
         record: (e) => this.recordEvent(e),
       });
-      // Empty cgroups a dead daemon left go first: after recover() a restarted service's new wrapper may not
-      // have joined its (empty) cgroup yet, and removing it then made the wrapper fail (exit 126).
+      // Empty cgroups left by the last daemon go before recovery respawns anything: afterwards, a
+      // service just respawned whose wrapper has not joined its new cgroup yet would lose it (exit 126).
       const cg = this.supervisor.cgroups;
       if (cg.writable) cleanupStale(id, cg);
       const r = this.supervisor.recover();
@@ -209,6 +212,26 @@ export class Daemon extends EventEmitter {
     if (prev) prev.off('line', this.forwardLine);
     this.allLogs.set(name, logs);
     return logs;
+  }
+
+  /** Drops what the daemon kept in memory for a removed service (its closed logs, partial history buckets). */
+  private release(name: string): void {
+    const logs = this.allLogs.get(name);
+    if (logs && !this.supervisor.services.has(name)) {
+      logs.off('line', this.forwardLine);
+      this.allLogs.delete(name);
+    }
+    this.history.release(name);
+  }
+
+  /** Services for which each per-service structure holds state (diagnostics: each should match `services`). */
+  perServiceState(): Record<string, number> {
+    return {
+      services: this.supervisor.services.size,
+      logs: this.allLogs.size,
+      monitor: this.monitor.watches.size,
+      history: this.history.trackedServices(),
+    };
   }
 
   /** Log lines are split and forwarded only while someone listens (the live stream). */

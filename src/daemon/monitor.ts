@@ -2,7 +2,14 @@ import { EventEmitter } from 'node:events';
 import { totalmem } from 'node:os';
 import { LeakDetector } from '../leak/index.js';
 import type { Verdict } from '../leak/index.js';
-import { findTree, isUnsupported, sampleService, type ServiceSample } from '../probe/index.js';
+import {
+  findTree,
+  isUnsupported,
+  listProcesses,
+  sampleService,
+  type ProcessInfo,
+  type ServiceSample,
+} from '../probe/index.js';
 import type { History } from '../store/history.js';
 import type { Service } from '../supervisor/service.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -131,6 +138,15 @@ export class Monitor extends EventEmitter {
     let next = 1000;
     try {
       const now = Date.now();
+      // One walk of /proc per round, shared by the services sampled in it: walking it per service made
+      // 100 services cost 20 walks a second (CPU, and garbage that kept the heap large).
+      let listing: ProcessInfo[] | undefined;
+      const shared = async (): Promise<ProcessInfo[] | undefined> => {
+        if (listing) return listing;
+        const all = await listProcesses();
+        if (!isUnsupported(all)) listing = all;
+        return listing;
+      };
       for (const svc of this.supervisor.services.values()) {
         if (this.stopped) break;
         const w = this.watch(svc.name);
@@ -142,7 +158,7 @@ export class Monitor extends EventEmitter {
         next = Math.min(next, interval);
         if (now < w.nextDue) continue;
         w.nextDue = now + interval;
-        await this.sampleOne(svc, w);
+        await this.sampleOne(svc, w, await shared());
       }
     } catch (err) {
       this.emit('error', err);
@@ -152,8 +168,12 @@ export class Monitor extends EventEmitter {
     }
   }
 
-  /** Takes one sample of a service now. */
-  async sampleOne(svc: Service, w: ServiceWatch = this.watch(svc.name)): Promise<ServiceSample | null> {
+  /** Takes one sample of a service now (`listing`: a recent listProcesses, shared by a round). */
+  async sampleOne(
+    svc: Service,
+    w: ServiceWatch = this.watch(svc.name),
+    listing?: ProcessInfo[],
+  ): Promise<ServiceSample | null> {
     const pid = svc.pid;
     if (pid === null) return null;
     if (w.pid !== pid) {
@@ -171,7 +191,7 @@ export class Monitor extends EventEmitter {
     const interval = this.intervalOf(svc);
     const classify = now - w.lastClassify >= (this.opts.classifyEveryMs ?? Math.max(interval, 5000));
     const pss = now - w.lastPss >= (this.opts.pssEveryMs ?? 60_000);
-    const tree = await findTree([pid], svc.marker);
+    const tree = await findTree([pid], svc.marker, listing);
     if (isUnsupported(tree)) return null;
     const pids = tree.filter((p) => p.state !== 'Z' && p.state !== 'X').map((p) => p.pid);
     if (pids.length === 0) return null;

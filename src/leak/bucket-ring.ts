@@ -1,21 +1,55 @@
+/** Slots allocated at first: a ring grows (doubling) only as its history lengthens. */
+const INITIAL_SLOTS = 16;
+
 /**
- * A fixed-size ring of time-aligned buckets, each holding the minimum and maximum of the samples that fell
- * in it. Buckets are keyed by `floor(t / resolution)`, so the ring depends on time, never on how many
+ * A fixed-capacity ring of time-aligned buckets, each holding the minimum and maximum of the samples that
+ * fell in it. Buckets are keyed by `floor(t / resolution)`, so the ring depends on time, never on how many
  * samples arrived: the same series sampled every second or every minute fills the same buckets.
+ * Storage is allocated as the span of the history needs it, up to `capacity` (a service that just
+ * started holds 16 slots per ring, not the hundreds that eight days need); until it is full nothing is
+ * overwritten, so a smaller allocation holds exactly what the full ring would.
  */
 export class BucketRing {
   readonly resolution: number;
   readonly capacity: number;
-  private readonly keys: Float64Array;
-  private readonly lows: Float64Array;
-  private readonly highs: Float64Array;
+  private size: number;
+  private keys: Float64Array;
+  private lows: Float64Array;
+  private highs: Float64Array;
+  private firstKey = NaN;
 
   constructor(resolutionSeconds: number, capacity: number) {
     this.resolution = resolutionSeconds;
     this.capacity = capacity;
-    this.keys = new Float64Array(capacity).fill(-1);
-    this.lows = new Float64Array(capacity);
-    this.highs = new Float64Array(capacity);
+    this.size = Math.min(capacity, INITIAL_SLOTS);
+    this.keys = new Float64Array(this.size).fill(-1);
+    this.lows = new Float64Array(this.size);
+    this.highs = new Float64Array(this.size);
+  }
+
+  /** Slots allocated now (at most `capacity`). */
+  get allocated(): number {
+    return this.size;
+  }
+
+  /** Re-allocates for at least `needed` slots, moving every bucket to its slot in the larger ring. */
+  private grow(needed: number): void {
+    const size = Math.min(this.capacity, Math.max(needed, 2 * this.size));
+    const keys = new Float64Array(size).fill(-1);
+    const lows = new Float64Array(size);
+    const highs = new Float64Array(size);
+    for (let i = 0; i < this.size; i++) {
+      const k = this.keys[i]!;
+      if (k === -1) continue;
+      const slot = k % size;
+      keys[slot] = k;
+      lows[slot] = this.lows[i]!;
+      highs[slot] = this.highs[i]!;
+    }
+    this.size = size;
+    this.keys = keys;
+    this.lows = lows;
+    this.highs = highs;
   }
 
   /** Time span the ring remembers, in seconds. */
@@ -26,7 +60,11 @@ export class BucketRing {
   /** Adds a sample; times must not go backwards (the caller enforces it). */
   add(t: number, v: number): void {
     const k = Math.floor(t / this.resolution);
-    const slot = k % this.capacity;
+    if (this.size < this.capacity) {
+      if (Number.isNaN(this.firstKey)) this.firstKey = k;
+      if (k - this.firstKey >= this.size) this.grow(k - this.firstKey + 1);
+    }
+    const slot = k % this.size;
     if (this.keys[slot] !== k) {
       this.keys[slot] = k;
       this.lows[slot] = v;
@@ -47,7 +85,7 @@ export class BucketRing {
     let lo = Infinity;
     let hi = -Infinity;
     for (let k = k0; k < k1; k++) {
-      const slot = k % this.capacity;
+      const slot = k % this.size;
       if (this.keys[slot] !== k) continue;
       const l = this.lows[slot]!;
       const h = this.highs[slot]!;

@@ -84,6 +84,14 @@ const FAST_AHEAD = 8;
 /** A latched leak is released after this long without any growth, or when usage falls back. */
 const RELEASE_S = 12 * HOUR;
 
+const SHARED = {
+  bx: new Float64Array(MAX_BLOCKS),
+  blo: new Float64Array(MAX_BLOCKS),
+  bhi: new Float64Array(MAX_BLOCKS),
+  scratch: new Float64Array((MAX_BLOCKS * (MAX_BLOCKS - 1)) / 2 + MAX_BLOCKS),
+  resid: new Float64Array(MAX_BLOCKS),
+};
+
 type Why = 'flat' | 'inconsistent' | 'steps' | 'slowing' | 'seen' | 'early' | 'leak';
 
 interface HorizonState {
@@ -125,11 +133,13 @@ export class LeakDetector {
   private readonly rings: BucketRing[];
   private readonly memory: BucketRing;
   private readonly horizons: HorizonState[];
-  private readonly bx = new Float64Array(MAX_BLOCKS);
-  private readonly blo = new Float64Array(MAX_BLOCKS);
-  private readonly bhi = new Float64Array(MAX_BLOCKS);
-  private readonly scratch = new Float64Array((MAX_BLOCKS * (MAX_BLOCKS - 1)) / 2 + MAX_BLOCKS);
-  private readonly resid = new Float64Array(MAX_BLOCKS);
+  // Work arrays of one evaluation, shared by every detector (evaluations are synchronous and never
+  // interleave): per detector they would be 3 KiB of each service's memory for nothing.
+  private readonly bx = SHARED.bx;
+  private readonly blo = SHARED.blo;
+  private readonly bhi = SHARED.bhi;
+  private readonly scratch = SHARED.scratch;
+  private readonly resid = SHARED.resid;
   private readonly pair: [number, number] = [0, 0];
   private firstT = NaN;
   private lastT = -Infinity;

@@ -23,3 +23,20 @@ export function environHas(text: string, key: string, value: string): boolean {
   }
   return false;
 }
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/** Every value `key` has in the environ text (usually none or one; a shared empty array when none). */
+export function environValues(text: string, key: string): readonly string[] {
+  const prefix = `${key}=`;
+  let out: string[] | null = null;
+  let at = text.indexOf(prefix);
+  while (at !== -1) {
+    if (at === 0 || text.charCodeAt(at - 1) === 0) {
+      const end = text.indexOf('\0', at);
+      (out ??= []).push(text.slice(at + prefix.length, end === -1 ? text.length : end));
+    }
+    at = text.indexOf(prefix, at + 1);
+  }
+  return out ?? NONE;
+}

@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { environHas } from './parse-environ.js';
+import { environValues } from './parse-environ.js';
 import { parseProcStat, type ProcStat } from './parse-stat.js';
 import { readProcText, readProcTextSync } from './proc-read.js';
 import { TimeSlicer } from './time-slicer.js';
@@ -73,20 +73,30 @@ export async function listProcesses(): Promise<ProcessInfo[] | Unsupported> {
   return out;
 }
 
-// Whether a process's environment held the marker, by "pid:start_ticks:comm:key=value". /proc shows
-// the environment given at exec, so the answer holds until the next exec; each walk prunes the dead.
-const markerCache = new Map<string, boolean>();
+// The values a process's environment gave a marker key, by "pid:start_ticks:comm:key". /proc shows the
+// environment given at exec, so the answer holds until the next exec. One entry per process, whatever
+// the number of services asking (keyed by marker value it would grow with services × processes).
+const markerCache = new Map<string, readonly string[]>();
 
+/** Entries of the marker cache (for tests and diagnostics: it is bounded by the number of processes). */
+export function markerCacheSize(): number {
+  return markerCache.size;
+}
 /**
  * The live processes of a service: the roots, all their descendants (by ppid), and any process
  * whose environment holds `marker` (descendants that escaped with setsid or a double fork and were
- * re-parented to init still carry it) together with that process's own descendants.
+ * re-parented to init still carry it) together with that process's own descendants. `listing`
+ * (from listProcesses, taken moments before) saves walking all of /proc again.
  */
 export async function findTree(
   rootPids: number[],
   marker?: TreeMarker,
+  listing?: ProcessInfo[],
 ): Promise<TreeProcess[] | Unsupported> {
-  const all = await listProcesses();
+  // A listing shared by several calls (the monitor takes one per round of samples) is used only if it
+  // knows every root; a root started since it was taken needs a fresh one.
+  const shared = listing && rootPids.every((pid) => listing.some((p) => p.pid === pid)) ? listing : null;
+  const all = shared ?? (await listProcesses());
   if ('unsupported' in all) return all;
   const byPid = new Map(all.map((p) => [p.pid, p]));
   const children = new Map<number, ProcessInfo[]>();
@@ -112,22 +122,23 @@ export async function findTree(
   if (marker) {
     // Kernel threads (children of kthreadd, pid 2) have no environment; skip them.
     const candidates = all.filter((p) => !out.has(p.pid) && p.pid !== 2 && p.ppid !== 2 && p.state !== 'Z');
-    const needle = `${marker.key}=${marker.value}`;
     // An exec keeps the start time but usually changes comm: key on both.
-    const keyOf = (p: ProcessInfo): string => `${p.pid}:${p.start_ticks}:${p.comm}:${needle}`;
-    const live = new Set(all.map(keyOf));
-    for (const k of markerCache.keys()) if (k.endsWith(needle) && !live.has(k)) markerCache.delete(k);
+    const keyOf = (p: ProcessInfo): string => `${p.pid}:${p.start_ticks}:${p.comm}:${marker.key}`;
+    if (markerCache.size > all.length * 2 + 1024) {
+      const live = new Set(all.map(keyOf));
+      for (const k of markerCache.keys()) if (!live.has(k)) markerCache.delete(k);
+    }
     const marked = await Promise.all(
       candidates.map(async (p) => {
         const key = keyOf(p);
-        let has = markerCache.get(key);
-        if (has === undefined) {
+        let values = markerCache.get(key);
+        if (values === undefined) {
           const env = await readProcText(`/proc/${p.pid}/environ`).catch(() => null);
           if (env === null) return null; // gone or not ours: ask again next time
-          has = environHas(env, marker.key, marker.value);
-          markerCache.set(key, has);
+          values = environValues(env, marker.key);
+          markerCache.set(key, values);
         }
-        return has ? p : null;
+        return values.includes(marker.value) ? p : null;
       }),
     );
     for (const p of marked) if (p) walk(p, 'marker');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import ICAL from 'ical.js';
+import type ICAL from 'ical.js';
 import { VigilError, errorMessage } from '../errors.js';
+import { ical } from './lazy-libs.js';
 import type { Calendar, CalendarSpec } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -68,10 +69,10 @@ function readIcs(file: string, name: string, into: Set<string>): number {
   }
   let root: ICAL.Component;
   try {
-    const jcal: unknown = ICAL.parse(text);
+    const jcal: unknown = ical().parse(text);
     // A file may hold several VCALENDARs; ical.js then returns an array of them.
     const first = Array.isArray(jcal) && Array.isArray(jcal[0]) ? jcal[0] : jcal;
-    root = new ICAL.Component(first as unknown[]);
+    root = new (ical().Component)(first as unknown[]);
     if (root.name !== 'vcalendar') throw new Error(`expected a VCALENDAR, found ${root.name.toUpperCase()}`);
   } catch (err) {
     throw new VigilError(
@@ -83,7 +84,7 @@ function readIcs(file: string, name: string, into: Set<string>): number {
   let timed = 0;
   try {
     for (const component of root.getAllSubcomponents('vevent')) {
-      const event = new ICAL.Event(component);
+      const event = new (ical().Event)(component);
       // Exceptions (RECURRENCE-ID) are applied through their parent's occurrences.
       if (event.isRecurrenceException()) continue;
       if (!event.startDate) continue;

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { luxon } from './lazy-libs.js';
 import { activeWindow, nextEdge } from './windows.js';
 import { parseTimeOfDay } from './local-time.js';
 import type { Calendar, Window } from './types.js';
@@ -26,7 +26,7 @@ export interface ScheduleDescription {
 
 /** Show an instant in a zone (local with offset) and in UTC. */
 export function showInstant(ms: number, zone: string): ShownInstant {
-  const local = DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? '';
+  const local = luxon().DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? '';
   return { local, zone, utc: new Date(ms).toISOString().replace('.000Z', 'Z'), ms };
 }
 

@@ -1,5 +1,6 @@
-import { IANAZone } from 'luxon';
+import type { IANAZone } from 'luxon';
 import { VigilError } from '../errors.js';
+import { luxon } from './lazy-libs.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -26,14 +27,14 @@ export function zoneNamed(name: string): IANAZone {
   // Checking a name builds an Intl formatter (most of a schedule computation's cost): check each once.
   const known = typeof name === 'string' ? validZones.get(name) : undefined;
   if (known) return known;
-  if (typeof name !== 'string' || !IANAZone.isValidZone(name)) {
+  if (typeof name !== 'string' || !luxon().IANAZone.isValidZone(name)) {
     throw new VigilError(
       'SCHEDULE_INVALID_TIMEZONE',
       `unknown time zone ${JSON.stringify(name)}: use an IANA name such as "Europe/London" or "Asia/Kolkata"`,
       { value: name },
     );
   }
-  const zone = IANAZone.create(name);
+  const zone = luxon().IANAZone.create(name);
   validZones.set(name, zone);
   return zone;
 }

@@ -13,6 +13,9 @@ export function openDatabase(path: string): DB {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // SQLite's default page cache is up to 2 MiB per connection, filled as the history tables grow: the
+  // daemon's hot pages (recent rows, index roots) fit in far less, and the OS page cache holds the rest.
+  db.pragma('cache_size = -512');
   migrate(db);
   return db;
 }

@@ -254,6 +254,16 @@ export class History {
     return out;
   }
 
+  /** Drops a removed service's partial buckets from memory (its stored history stays). */
+  release(service: string): void {
+    this.buckets.delete(service);
+  }
+
+  /** Services with partial buckets in memory. */
+  trackedServices(): number {
+    return this.buckets.size;
+  }
+
   /** Forgets a removed service's history. */
   forget(service: string): void {
     this.buckets.delete(service);

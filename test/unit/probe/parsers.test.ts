@@ -6,7 +6,7 @@ import { parseProcStat } from '../../../src/probe/parse-stat.js';
 import { parseProcStatus } from '../../../src/probe/parse-status.js';
 import { parseProcLimits, finiteLimit } from '../../../src/probe/parse-limits.js';
 import { parseSmapsRollup } from '../../../src/probe/parse-smaps-rollup.js';
-import { parseEnviron, environHas } from '../../../src/probe/parse-environ.js';
+import { parseEnviron, environHas, environValues } from '../../../src/probe/parse-environ.js';
 import { parseMeminfo, parseBootTime } from '../../../src/probe/parse-meminfo.js';
 import { ProcParseError } from '../../../src/probe/parse-error.js';
 
@@ -123,6 +123,18 @@ test('environHas-matches-whole-entries-only-not-prefixes-or-suffixes', () => {
   assert.equal(environHas(text, 'EMPTY', ''), true);
   assert.equal(environHas('', 'A', 'b'), false);
   assert.equal(environHas('A=b', 'A', 'b'), true);
+});
+
+test('environValues lists every whole value of a key, agreeing with environHas', () => {
+  const text = read('environ-marker.bin');
+  const values = environValues(text, 'VIGIL_SERVICE');
+  assert.ok(values.includes('web-1') && values.includes('shadow'));
+  for (const v of ['web-1', 'shadow', 'web', '', 'web-12'])
+    assert.equal(values.includes(v), environHas(text, 'VIGIL_SERVICE', v), v);
+  assert.deepEqual(environValues(text, 'SERVICE'), []);
+  assert.deepEqual(environValues(text, 'EMPTY'), ['']);
+  assert.deepEqual(environValues('A=b', 'A'), ['b']);
+  assert.deepEqual(environValues('', 'A'), []);
 });
 
 test('meminfo and /proc/stat btime', () => {

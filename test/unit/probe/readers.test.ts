@@ -6,7 +6,7 @@ import { release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { countFds, fdDirSizeCounts } from '../../../src/probe/count-fds.js';
-import { findTree, listProcesses } from '../../../src/probe/process-tree.js';
+import { findTree, listProcesses, markerCacheSize } from '../../../src/probe/process-tree.js';
 import { processStartTimeMs, readProcessStart } from '../../../src/probe/process-start.js';
 import { machineMemoryBytes } from '../../../src/probe/machine-memory.js';
 import { sampleService, type ServiceSample } from '../../../src/probe/sample-service.js';
@@ -217,6 +217,46 @@ test('findTree-finds-double-forked-setsid-grandchild-by-marker-and-reports-zombi
     assert.equal(zs?.fds, 0);
     assert.notEqual(s.pid, zombie);
     assert.equal(s.processes.length, 3);
+  } finally {
+    await killHolder(h);
+  }
+});
+
+test('the marker cache holds one entry per process, not one per process and service', async () => {
+  const key = 'VIGIL_TEST_MARKER';
+  let processes = 0;
+  // 40 services asking in turn (a daemon samples each one): the cache must not grow with them.
+  for (let i = 0; i < 40; i++) {
+    const tree = await findTree([process.pid], { key, value: `svc-${i}` });
+    assert.ok(!isUnsupported(tree));
+    const all = await listProcesses();
+    assert.ok(!isUnsupported(all));
+    processes = Math.max(processes, all.length);
+  }
+  assert.ok(markerCacheSize() <= processes + 50, `${markerCacheSize()} entries for ${processes} processes`);
+});
+
+test('findTree uses a shared listing that knows its root, and walks /proc again for a root it lacks', async () => {
+  const before = await listProcesses();
+  assert.ok(!isUnsupported(before));
+  const h = await spawnHolder(['--files', '1']);
+  try {
+    // A stale listing without the new process: a fresh walk finds it anyway.
+    assert.ok(!before.some((p) => p.pid === h.pid));
+    const fresh = await findTree([h.pid], undefined, before);
+    assert.ok(!isUnsupported(fresh));
+    assert.deepEqual(
+      fresh.map((p) => p.pid),
+      [h.pid],
+    );
+    // A listing that knows the root is used as it is (a made-up child in it shows up as a descendant).
+    const now = await listProcesses();
+    assert.ok(!isUnsupported(now));
+    const root = now.find((p) => p.pid === h.pid)!;
+    const fake = { ...root, pid: 999_999_999, ppid: h.pid };
+    const tree = await findTree([h.pid], undefined, [...now, fake]);
+    assert.ok(!isUnsupported(tree));
+    assert.deepEqual(tree.map((p) => p.pid).sort(), [h.pid, fake.pid].sort());
   } finally {
     await killHolder(h);
   }
