@@ -12,6 +12,7 @@
 //   /dev/null), every signal at its default action and none blocked, cwd set.
 // reap(pid) -> null while running | { code, signal }   (waitpid(pid, WNOHANG); only ever this pid)
 // pipeSize(fd, bytes) -> capacity   (fcntl F_SETPIPE_SZ, or F_GETPIPE_SZ when bytes is 0)
+// mkfifo(path)                        (mode 0600)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -224,6 +226,22 @@ static napi_value js_pipe_size(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// mkfifo(path) -> undefined: a FIFO with mode 0600 (Node has no mkfifo; the fallback runs mkfifo(1)).
+static napi_value js_mkfifo(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
+  char *path = string_arg(env, arg);
+  if (!path) return NULL;
+  int rc = mkfifo(path, 0600) < 0 ? errno : 0;
+  if (!rc && chmod(path, 0600) < 0) rc = errno; // not widened by a umask, not narrowed either
+  napi_value out = NULL;
+  if (rc) throw_errno(env, rc, path);
+  else napi_get_undefined(env, &out);
+  free(path);
+  return out;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_value fn;
   if (napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, js_spawn, NULL, &fn) != napi_ok) return NULL;
@@ -232,5 +250,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_set_named_property(env, exports, "reap", fn);
   if (napi_create_function(env, "pipeSize", NAPI_AUTO_LENGTH, js_pipe_size, NULL, &fn) != napi_ok) return NULL;
   napi_set_named_property(env, exports, "pipeSize", fn);
+  if (napi_create_function(env, "mkfifo", NAPI_AUTO_LENGTH, js_mkfifo, NULL, &fn) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "mkfifo", fn);
   return exports;
 }

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { VigilError, errorMessage } from '../errors.js';
+import { nativeMkfifo } from '../supervisor/native-spawn.js';
 
 /** Makes sure `path` is a FIFO (mode 600), replacing anything else found there. */
 export function ensureFifo(path: string): void {
@@ -9,8 +10,9 @@ export function ensureFifo(path: string): void {
 }
 
 /**
- * Makes sure every path is a FIFO (mode 600). Node has no mkfifo: the missing ones are made by one
- * `mkfifo` run for all of them, so starting 100 services costs one process, not 200.
+ * Makes sure every path is a FIFO (mode 600). Node has no mkfifo: the missing ones are made by the native
+ * addon where it is built, else by one `mkfifo` run for all of them (starting 100 services costs one
+ * process, not 200).
  */
 export function ensureFifos(paths: readonly string[]): void {
   const missing: string[] = [];
@@ -26,6 +28,8 @@ export function ensureFifos(paths: readonly string[]): void {
   }
   if (missing.length === 0) return;
   try {
+    // The native addon makes them without starting a process; else one mkfifo(1) run makes them all.
+    if (nativeMkfifos(missing)) return;
     execFileSync('mkfifo', ['-m', '600', '--', ...missing], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
     throw new VigilError(
@@ -34,4 +38,9 @@ export function ensureFifos(paths: readonly string[]): void {
       { path: missing[0] },
     );
   }
+}
+
+function nativeMkfifos(paths: string[]): boolean {
+  for (const p of paths) if (!nativeMkfifo(p)) return false;
+  return true;
 }

@@ -7,6 +7,7 @@ interface Addon {
   spawn(file: string, argv: string[], envp: string[], cwd: string, stdout: number, stderr: number): number;
   reap(pid: number): { code: number | null; signal: number | null } | null;
   pipeSize(fd: number, bytes: number): number;
+  mkfifo(path: string): void;
 }
 
 /** What the supervisor needs of a started process (child_process's ChildProcess has it too). */
@@ -142,4 +143,12 @@ export function nativeSpawn(
 export function nativePipeSize(fd: number, bytes: number): number | null {
   const a = load();
   return a ? a.pipeSize(fd, bytes) : null;
+}
+
+/** Makes a FIFO (mode 0600) with the addon: true when done, false without the addon. Throws on failure. */
+export function nativeMkfifo(path: string): boolean {
+  const a = load();
+  if (!a) return false;
+  a.mkfifo(path);
+  return true;
 }
