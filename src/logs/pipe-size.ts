@@ -86,41 +86,32 @@ export function growPipe(fifo: string): number {
   if (size === 0) return 0;
   let fd: number;
   try {
-    // A second reader on the same pipe: it reads nothing, it only lets the helper reach the pipe.
+    // A second reader on the same pipe: it reads nothing, it only lets us (or the helper) reach the pipe.
     fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return 0;
   }
-  // With Vigil's native addon built, the daemon sets it itself (no helper process, effective at once).
+  let got = 0;
   try {
-    const got = nativePipeSize(fd, size);
-    if (got !== null) {
-      closeSync(fd);
-      granted += got;
-      grantedPipes++;
-      return got;
+    if (native) {
+      // Vigil's native addon: set here and now, no helper process.
+      got = nativePipeSize(fd, size) ?? 0;
+    } else {
+      spawn(h!.path, h!.args(size), { stdio: [fd, 'ignore', 'ignore'] }).on('error', () => {
+        // the pipe keeps its size
+      });
+      got = size;
     }
   } catch {
-    closeSync(fd);
-    return 0; // refused (EPERM past the user's limit, EBUSY): the pipe keeps its size
-  }
-  if (!h) {
-    closeSync(fd);
-    return 0;
-  }
-  try {
-    const child = spawn(h.path, h.args(size), { stdio: [fd, 'ignore', 'ignore'] });
-    child.on('error', () => {
-      // the pipe keeps its size
-    });
-  } catch {
-    return 0;
+    // refused (EPERM past the user's limit, EBUSY) or no helper: the pipe keeps its size
   } finally {
     closeSync(fd);
   }
-  granted += size;
-  grantedPipes++;
-  return size;
+  if (got > 0) {
+    granted += got;
+    grantedPipes++;
+  }
+  return got;
 }
 
 /** Turns pipe growth on or off for this process (benchmarks compare both; on by default). */

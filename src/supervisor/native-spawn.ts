@@ -62,15 +62,20 @@ class NativeChild extends EventEmitter implements SpawnedChild {
   /** Like ChildProcess: a running child keeps the event loop alive until unref(). */
   refed = true;
   unref(): void {
+    if (!this.refed) return;
     this.refed = false;
+    refedCount--;
     updateRef();
   }
 }
 
+/** Running children that keep the event loop alive (not unref'd). */
+let refedCount = 0;
+
 /** The reaper's timer holds the event loop open while any child still wants that. */
 function updateRef(): void {
   if (!reaper) return;
-  if ([...children.values()].some((c) => c.refed)) reaper.ref();
+  if (refedCount > 0) reaper.ref();
   else reaper.unref();
 }
 
@@ -90,6 +95,7 @@ function reapAll(): void {
     }
     if (!r) continue;
     children.delete(pid);
+    if (child.refed) refedCount--;
     child.exitCode = r.code;
     child.signalCode = r.signal !== null ? (SIGNAL_NAMES.get(r.signal) ?? null) : null;
     child.emit('exit', child.exitCode, child.signalCode);
@@ -130,6 +136,7 @@ export function nativeSpawn(
   );
   const child = new NativeChild(pid);
   children.set(pid, child);
+  refedCount++;
   // Belt and braces: a SIGCHLD is never lost by Node, but a missed exit would leave a service unwatched.
   reaper ??= setInterval(reapAll, 1000);
   updateRef();

@@ -72,6 +72,25 @@ export function listPids(): number[] {
   return out;
 }
 
+/**
+ * Live processes (not this one) whose environment has a variable starting with `prefix` (`KEY=value…`):
+ * how a service's escaped processes, a dead daemon's standbys and a test's leftovers are found.
+ */
+export function pidsWithEnv(prefix: string): number[] {
+  const needle = `\0${prefix}`;
+  const out: number[] = [];
+  for (const pid of listPids()) {
+    if (pid === process.pid) continue;
+    try {
+      if (('\0' + readFileSync(`/proc/${pid}/environ`, 'latin1')).includes(needle) && isAlive(pid))
+        out.push(pid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
+
 /** True when /proc/PID/environ contains exactly `key=value`. */
 export function hasMarker(pid: number, key: string, value: string): boolean {
   let env: Buffer;

@@ -330,7 +330,7 @@ export class Service {
     const cwd = cfg.cwd ?? process.cwd();
     const env = this.env();
     try {
-      preflight(this.name, argv, cwd, env);
+      // No preflight here: launch() runs one before every wake, so a standby of a vanished program is never used.
       const go = this.goFifo();
       ensureFifo(go);
       const cg = this.cgroup;

@@ -1,5 +1,5 @@
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
-import { listPids } from './proc.js';
+import { closeSync, constants, openSync } from 'node:fs';
+import { pidsWithEnv } from './proc.js';
 import type { SpawnedChild } from './native-spawn.js';
 import { spawnService, type SpawnSpec } from './spawn.js';
 
@@ -87,17 +87,8 @@ export class Standby {
  * must be the only reader of its go FIFO). Returns their pids.
  */
 export function killStaleStandbys(homeId: string): number[] {
-  const needle = `\0${STANDBY_KEY}=${homeId}/`;
   const killed: number[] = [];
-  for (const pid of listPids()) {
-    if (pid === process.pid) continue;
-    let env: string;
-    try {
-      env = '\0' + readFileSync(`/proc/${pid}/environ`, 'latin1');
-    } catch {
-      continue;
-    }
-    if (!env.includes(needle)) continue;
+  for (const pid of pidsWithEnv(`${STANDBY_KEY}=${homeId}/`)) {
     try {
       process.kill(pid, 'SIGKILL');
       killed.push(pid);

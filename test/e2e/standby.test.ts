@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import {
   cleanupHome,
   processesOf,
+  standbysOf,
   startDaemon,
   tempHome,
   waitFor,
@@ -12,8 +13,7 @@ import {
   withDaemon,
 } from '../helpers/daemon.js';
 import { homeId } from '../../src/daemon/home.js';
-import { isAlive, listPids } from '../../src/supervisor/proc.js';
-import { STANDBY_KEY } from '../../src/supervisor/standby.js';
+import { isAlive } from '../../src/supervisor/proc.js';
 import { MARKER_KEY } from '../../src/supervisor/service.js';
 import { detectCgroups } from '../../src/supervisor/cgroup.js';
 import { nativeSpawnStatus } from '../../src/supervisor/native-spawn.js';
@@ -26,18 +26,6 @@ const SPEAKER = [
   'import os, time\nprint("hello from", os.getpid(), flush=True)\ntime.sleep(300)',
 ];
 const FAST_RESTART = { backoff: { initial: 0, max: 0, reset: 0 }, min_uptime: 0 };
-
-/** Pids of standbys waiting for service NAME of HOME (found by their environment). */
-function standbysOf(home: string, name: string): number[] {
-  const needle = `${STANDBY_KEY}=${homeId(home)}/${name}\0`;
-  return listPids().filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(needle) && isAlive(pid);
-    } catch {
-      return false;
-    }
-  });
-}
 
 function environ(pid: number): string[] {
   return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VigilClient } from '../../src/client/client.js';
 import { homeId } from '../../src/daemon/home.js';
-import { isAlive, listPids } from '../../src/supervisor/proc.js';
+import { pidsWithEnv } from '../../src/supervisor/proc.js';
 import { MARKER_KEY } from '../../src/supervisor/service.js';
 import { STANDBY_KEY } from '../../src/supervisor/standby.js';
 import { vigilBin } from './paths.js';
@@ -145,14 +145,12 @@ export function withDaemon(
   });
 }
 
-/** Kills every process still marked as a service of this home (belt and braces after a test), removes the home. */
+/** Kills every process still marked as a service (or standby) of this home (belt and braces), removes the home. */
 export function cleanupHome(home: string): void {
-  const needle = `${MARKER_KEY}=${homeId(home)}/`;
-  const standby = `${STANDBY_KEY}=${homeId(home)}/`;
-  for (const pid of listPids()) {
+  const id = homeId(home);
+  for (const pid of [...pidsWithEnv(`${MARKER_KEY}=${id}/`), ...pidsWithEnv(`${STANDBY_KEY}=${id}/`)]) {
     try {
-      const env = readFileSync(`/proc/${pid}/environ`, 'latin1');
-      if (env.includes(needle) || env.includes(standby)) process.kill(pid, 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       // gone
     }
@@ -183,14 +181,10 @@ export async function waitFor<T>(
 
 /** Pids of live processes marked as service NAME of HOME (found by their environment, like the daemon does). */
 export function processesOf(home: string, name: string): number[] {
-  const needle = `${MARKER_KEY}=${homeId(home)}/${name}\0`;
-  const out: number[] = [];
-  for (const pid of listPids()) {
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(needle) && isAlive(pid)) out.push(pid);
-    } catch {
-      // gone
-    }
-  }
-  return out;
+  return pidsWithEnv(`${MARKER_KEY}=${homeId(home)}/${name}\0`);
+}
+
+/** Pids of the standbys waiting for service NAME of HOME. */
+export function standbysOf(home: string, name: string): number[] {
+  return pidsWithEnv(`${STANDBY_KEY}=${homeId(home)}/${name}\0`);
 }
