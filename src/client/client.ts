@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type { ApplyResult } from '../supervisor/supervisor.js';
 import type { DaemonInfo } from '../daemon/daemon.js';
 import { homePaths, resolveHome } from '../daemon/home.js';
@@ -8,6 +9,7 @@ import type { Alert } from '../alerts/index.js';
 import type { ScheduleEntry } from '../schedule/enforcer.js';
 import type { HistoryPoint } from '../store/history.js';
 import { VigilError } from '../errors.js';
+import { open, send, type HttpReply } from './http.js';
 
 export const DEFAULT_PORT = 7171;
 
@@ -130,9 +132,9 @@ export class VigilClient {
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.readToken()}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
+    let res: HttpReply;
     try {
-      res = await fetch(this.baseUrl + path, {
+      res = await send(this.baseUrl + path, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -143,14 +145,14 @@ export class VigilClient {
         `cannot reach the Vigil daemon at ${this.baseUrl} (VIGIL_HOME=${this.home}); start it with 'vigil up'`,
       );
     }
-    const text = await res.text();
+    const text = res.text;
     let data: unknown;
     try {
       data = text.length ? JSON.parse(text) : null;
     } catch {
       data = text;
     }
-    if (!res.ok) {
+    if (res.status < 200 || res.status > 299) {
       const e = (data as { error?: { code?: string; message?: string } } | null)?.error;
       throw new VigilError(e?.code ?? `HTTP_${res.status}`, e?.message ?? `HTTP ${res.status}`, {
         status: res.status,
@@ -163,7 +165,7 @@ export class VigilClient {
   /** True when a daemon answers on this home's port. */
   async ping(): Promise<boolean> {
     try {
-      const r = await fetch(this.baseUrl + '/health');
+      const r = await send(this.baseUrl + '/health');
       return r.status === 200 || r.status === 503;
     } catch {
       return false;
@@ -213,9 +215,9 @@ export class VigilClient {
 
   /** Reads a server-sent-events stream of the API; ends quietly when `signal` aborts. */
   async *sse(path: string, signal?: AbortSignal): AsyncGenerator<StreamMessage> {
-    let res: Response;
+    let res: IncomingMessage;
     try {
-      res = await fetch(this.baseUrl + path, {
+      res = await open(this.baseUrl + path, {
         headers: { authorization: `Bearer ${this.readToken()}`, accept: 'text/event-stream' },
         signal,
       });
@@ -223,28 +225,30 @@ export class VigilClient {
       if (signal?.aborted) return;
       throw new VigilError('DAEMON_NOT_RUNNING', `cannot reach the Vigil daemon at ${this.baseUrl}`);
     }
-    if (!res.ok || !res.body) {
-      const text = await res.text();
+    const status = res.statusCode ?? 0;
+    if (status !== 200) {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      const text = Buffer.concat(chunks).toString('utf8');
       let e: { code?: string; message?: string } | undefined;
       try {
         e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
       } catch {
         // not JSON
       }
-      throw new VigilError(
-        e?.code ?? `HTTP_${res.status}`,
-        e?.message ?? `HTTP ${res.status} ${text.slice(0, 200)}`,
-      );
+      throw new VigilError(e?.code ?? `HTTP_${status}`, e?.message ?? `HTTP ${status} ${text.slice(0, 200)}`);
     }
     const parser = new SseParser();
-    const decoder = new TextDecoder();
+    res.setEncoding('utf8');
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        for (const m of parser.push(decoder.decode(chunk, { stream: true }))) yield m;
+      for await (const chunk of res) {
+        for (const m of parser.push(chunk as string)) yield m;
       }
     } catch (err) {
       if (signal?.aborted) return;
       throw err;
+    } finally {
+      res.destroy();
     }
   }
 

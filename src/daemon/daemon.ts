@@ -24,6 +24,7 @@ import { serviceView, type ResourceView, type ServiceView } from './views.js';
 import { dirname, join } from 'node:path';
 import { nativeSpawnStatus } from '../supervisor/native-spawn.js';
 import { SessionStore } from '../api/session.js';
+import { resolveRuntimeDir, type RuntimeDir } from './runtime-dir.js';
 import { CalendarRegistry, createScheduling, withSchedule } from '../schedule/daemon-host.js';
 import type { ScheduleEnforcer } from '../schedule/enforcer.js';
 
@@ -45,6 +46,8 @@ export interface DaemonInfo {
   services: number;
   /** How services are started: `vfork` (the native addon) or `child_process` (forks the daemon). */
   spawn: { method: 'vfork' | 'child_process'; reason: string };
+  /** Where the services' FIFOs are: a private folder on a memory filesystem, or VIGIL_HOME/run/fifo. */
+  fifo_dir: RuntimeDir;
 }
 
 function spawnMethod(): DaemonInfo['spawn'] {
@@ -83,6 +86,8 @@ export class Daemon extends EventEmitter {
   /** Extra Host names accepted (config `daemon.allowed_hosts`, for tunnels). */
   allowedHosts: string[] = [];
   schedule!: { enforcer: ScheduleEnforcer; calendars: CalendarRegistry };
+  /** The folder of the services' FIFOs (chosen at init). */
+  runtime!: RuntimeDir;
   private stopping: Promise<void> | null = null;
 
   constructor(readonly opts: DaemonOptions) {
@@ -100,6 +105,7 @@ export class Daemon extends EventEmitter {
       this.db = openDatabase(this.paths.db);
       this.store = new Store(this.db);
       const id = homeId(this.paths.home);
+      this.runtime = resolveRuntimeDir(this.paths.home, id);
       const baseEnv: Record<string, string> = {};
       for (const [k, v] of Object.entries(process.env)) {
         if (v !== undefined && !k.startsWith('VIGIL_')) baseEnv[k] = v;
@@ -108,7 +114,7 @@ export class Daemon extends EventEmitter {
         homeId: id,
         store: this.store,
         logSink: (name, config) => this.makeLogs(name, config),
-        standbyDir: join(this.paths.home, 'run', 'fifo'),
+        standbyDir: this.runtime.dir,
         daemonHardNofile: ownNofile().hard,
         baseEnv,
         mayRestart: (name) => this.schedule?.enforcer.mayRestart(name) ?? true,
@@ -158,6 +164,7 @@ export class Daemon extends EventEmitter {
       this.log.info(cg.writable ? `cgroups: v${cg.version}` : `cgroups: not used (${cg.reason})`);
       const sp = spawnMethod();
       this.log.info(`spawn: ${sp.method} (${sp.reason})`);
+      this.log.info(`FIFOs in ${this.runtime.dir} (${this.runtime.reason})`);
       this.alerting = new Alerting(this);
       this.alerting.start();
       this.monitor.start();
@@ -190,6 +197,7 @@ export class Daemon extends EventEmitter {
       service: name,
       options: config.logs,
       budget: this.logBudget,
+      fifoDir: this.runtime.dir,
     });
     logs.on('disk-full', (e: { stream: string; code: string }) =>
       this.recordEvent({
@@ -299,6 +307,7 @@ export class Daemon extends EventEmitter {
       started_at: this.startedAt,
       services: this.supervisor.services.size,
       spawn: spawnMethod(),
+      fifo_dir: this.runtime,
     };
   }
 
@@ -481,6 +490,9 @@ export class Daemon extends EventEmitter {
       if (opts.leaveRunning) this.supervisor.detachAll();
       else await this.supervisor.stopAll();
       await this.supervisor.dispose();
+      // Nothing runs any more that a later daemon would find by these FIFOs: leave no trace in memory.
+      if (!opts.leaveRunning && this.runtime.kind === 'memory')
+        rmSync(this.runtime.dir, { recursive: true, force: true });
       if (this.server) {
         const s = this.server;
         await new Promise<void>((resolve) => {

@@ -16,6 +16,7 @@ export function ensureFifo(path: string): void {
  */
 export function ensureFifos(paths: readonly string[]): void {
   const missing: string[] = [];
+  const dirs = new Set<string>();
   for (const path of paths) {
     try {
       if (lstatSync(path).isFIFO()) continue;
@@ -23,7 +24,9 @@ export function ensureFifos(paths: readonly string[]): void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const dir = dirname(path);
+    if (!dirs.has(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    dirs.add(dir);
     missing.push(path);
   }
   if (missing.length === 0) return;

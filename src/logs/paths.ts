@@ -14,9 +14,14 @@ export function activeLogPath(home: string, service: string, stream: StreamName)
   return join(serviceLogDir(home, service), `${stream}.log`);
 }
 
-/** FIFO through which a service's stream reaches the daemon. */
-export function fifoPath(home: string, service: string, stream: StreamName): string {
-  return join(home, 'run', 'fifo', `${service}.${stream}`);
+/** The FIFOs' folder when the daemon has chosen no other (see src/daemon/runtime-dir.ts). */
+export function homeFifoDir(home: string): string {
+  return join(home, 'run', 'fifo');
+}
+
+/** FIFO through which a service's stream reaches the daemon, in the daemon's FIFO folder. */
+export function fifoPath(fifoDir: string, service: string, stream: StreamName): string {
+  return join(fifoDir, `${service}.${stream}`);
 }
 
 /** A rotated file's name parsed: `out.log.3` or `err.log.1.gz`. */

@@ -6,7 +6,7 @@ import type { GlobalBudget } from './global-budget.js';
 import { LineFramer, countNewlines } from './line-framer.js';
 import { resolveLogOptions, type LogOptions } from './options.js';
 import { BUSY_PIPE_BYTES, growPipe, releasePipe } from './pipe-size.js';
-import { activeLogPath, fifoPath, serviceLogDir, STREAMS, type StreamName } from './paths.js';
+import { activeLogPath, fifoPath, homeFifoDir, serviceLogDir, STREAMS, type StreamName } from './paths.js';
 import { enforceAge, enforceBudget, listLogFiles, type LogFileEntry } from './retention.js';
 import { RotatingFile } from './rotating-file.js';
 import { TailRing } from './tail-ring.js';
@@ -64,6 +64,8 @@ export interface ServiceLogsOptions {
   home: string;
   service: string;
   options: Partial<LogOptions>;
+  /** Folder of the FIFOs (default VIGIL_HOME/run/fifo; the daemon puts them on a memory filesystem). */
+  fifoDir?: string;
   budget?: GlobalBudget;
   /** How often writing is retried after a full disk (ms, default 1000). */
   diskRetryMs?: number;
@@ -134,7 +136,7 @@ export class ServiceLogs extends EventEmitter {
       file.open();
       return {
         name,
-        fifo: fifoPath(this.home, this.service, name),
+        fifo: fifoPath(opts.fifoDir ?? homeFifoDir(opts.home), this.service, name),
         file,
         framer: new LineFramer(this.options.max_line, this.options.timestamps),
         ring: new TailRing(TAIL_BYTES),

@@ -289,10 +289,13 @@ export class Service {
     this.scheduleStandby(fromCrash ? STANDBY_AFTER_RESTART_MS : STANDBY_AFTER_START_MS);
   }
 
-  /** The FIFOs this service's runs need (log streams, and its standby's go FIFO), for batched creation. */
+  /**
+   * The FIFOs a start needs (the log streams), for batched creation. The standby's go FIFO is made when
+   * the standby is, a second after the start: not on the start's path.
+   */
   fifoPaths(): string[] {
     const f = this.logs.fifoPaths();
-    return this.wantsStandby() ? [f.out, f.err, this.goFifo()] : [f.out, f.err];
+    return [f.out, f.err];
   }
 
   private goFifo(): string {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VigilClient } from '../../src/client/client.js';
 import { homeId } from '../../src/daemon/home.js';
+import { runtimeDirRecord } from '../../src/daemon/runtime-dir.js';
 import { pidsWithEnv } from '../../src/supervisor/proc.js';
 import { MARKER_KEY } from '../../src/supervisor/service.js';
 import { STANDBY_KEY } from '../../src/supervisor/standby.js';
@@ -154,6 +155,13 @@ export function cleanupHome(home: string): void {
     } catch {
       // gone
     }
+  }
+  // The FIFO folder on the memory filesystem (a daemon killed with -9 leaves it; `down` removes it).
+  try {
+    const fifoDir = readFileSync(runtimeDirRecord(home), 'utf8').trim();
+    if (fifoDir.startsWith('/dev/shm/')) rmSync(fifoDir, { recursive: true, force: true });
+  } catch {
+    // none recorded
   }
   rmSync(home, { recursive: true, force: true });
 }

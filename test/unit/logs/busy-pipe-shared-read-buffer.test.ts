@@ -2,7 +2,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { fifoPath } from '../../../src/logs/paths.js';
+import { fifoPath, homeFifoDir } from '../../../src/logs/paths.js';
 import { BUSY_PIPE_BYTES, grownPipes } from '../../../src/logs/pipe-size.js';
 import { nativePipeSize, nativeSpawnStatus } from '../../../src/supervisor/native-spawn.js';
 import { ServiceLogs } from '../../../src/logs/service-logs.js';
@@ -51,7 +51,7 @@ test(
     // 300,000 lines in 1 MB writes, 20 ms apart: fast enough to fill a 64 KiB pipe, slow enough to check it.
     const lines = 300_000;
     const child = spawnCaptured(logs, 'python3', [NUMBERED, String(lines), '100', '10000', '0.02']);
-    const fifo = fifoPath(home, 'busy', 'out');
+    const fifo = fifoPath(homeFifoDir(home), 'busy', 'out');
     await waitFor(() => grownPipes().pipes > 0, 20_000, 'the busy pipe to be grown');
     let size = 0;
     const until = Date.now() + 5000;
