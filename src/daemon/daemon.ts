@@ -21,7 +21,7 @@ import { ownNofile } from './limits.js';
 import { DaemonLog } from './logger.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { serviceView, type ResourceView, type ServiceView } from './views.js';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { nativeSpawnStatus } from '../supervisor/native-spawn.js';
 import { SessionStore } from '../api/session.js';
 import { resolveRuntimeDir, type RuntimeDir } from './runtime-dir.js';
