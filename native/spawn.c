@@ -4,12 +4,18 @@
 // Node's child_process forks the whole daemon: the kernel copies its page tables (3 ms at 120 MiB), the
 // child tears that copy down again at exec, and the daemon waits for both. vfork shares the daemon's
 // memory until exec: about 0.1 ms whatever the daemon's size (posix_spawn does the same, but leaves two
-// glibc-internal signals ignored in the child, and a service would inherit that). Only the exec wrapper (/bin/sh) is started
-// this way; everything else still uses child_process.
+// glibc-internal signals ignored in the child, and a service would inherit that).
 //
-// spawn(file, argv[], envp[], cwd, stdoutFd, stderrFd) -> pid   (throws Error with .code = errno name)
+// spawn(file, argv[], envp[], cwd, stdoutFd, stderrFd[, nofileSoft, nofileHard, cgroupProcs[]])
+//     -> { pid, startTicks }   (throws Error with .code = errno name)
 //   The child: its own session (setsid), stdin /dev/null, stdout/stderr dup'ed from the given fds (-1:
-//   /dev/null), every signal at its default action and none blocked, cwd set.
+//   /dev/null), every signal at its default action and none blocked, cwd set. With the optional
+//   arguments it also does the exec wrapper's work itself (no /bin/sh in between): joins each
+//   cgroup.procs (writing "0": itself) and sets RLIMIT_NOFILE (-1: left alone); if either fails it writes
+//   "vigil: cannot ..." to its stderr and exits 126, as the wrapper does. A file without a #! line
+//   (ENOEXEC) is run by /bin/sh, as execvp and sh do.
+//   startTicks: the child's start time in clock ticks since boot (field 22 of /proc/PID/stat), known
+//   without reading /proc when the vfork began and ended within one tick; else null.
 // reap(pid) -> null while running | { code, signal }   (waitpid(pid, WNOHANG); only ever this pid)
 // pipeSize(fd, bytes) -> capacity   (fcntl F_SETPIPE_SZ, or F_GETPIPE_SZ when bytes is 0)
 // mkfifo(path)                        (mode 0600)
@@ -19,6 +25,8 @@
 #include <signal.h>
 #include <pthread.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,24 +109,63 @@ static void free_strings(char **s, uint32_t n) {
   free(s);
 }
 
+// The start time /proc shows for a process forked at boot-clock time `ns` (nsec_to_clock_t: truncated).
+static long long ticks_at(const struct timespec *t, long hz) {
+  return ((long long)t->tv_sec * 1000000000LL + t->tv_nsec) / (1000000000LL / hz);
+}
+
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value args[6];
+  size_t argc = 9;
+  napi_value args[9];
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   if (argc < 6) {
-    napi_throw_type_error(env, NULL, "spawn(file, argv, envp, cwd, stdoutFd, stderrFd)");
+    napi_throw_type_error(env, NULL, "spawn(file, argv, envp, cwd, stdoutFd, stderrFd[, soft, hard, cgroupProcs])");
     return NULL;
   }
   int32_t out_fd = -1, err_fd = -1;
+  int64_t soft = -1, hard = -1;
   CHECK(napi_get_value_int32(env, args[4], &out_fd));
   CHECK(napi_get_value_int32(env, args[5], &err_fd));
-  uint32_t argn = 0, envn = 0;
+  if (argc >= 8) {
+    CHECK(napi_get_value_int64(env, args[6], &soft));
+    CHECK(napi_get_value_int64(env, args[7], &hard));
+  }
+  uint32_t argn = 0, envn = 0, cgn = 0;
+  char **cgroups = NULL, **cg_msgs = NULL, **sh_argv = NULL;
+  char nofile_msg[160] = "";
   char *file = string_arg(env, args[0]);
   char **argv = file ? strings_arg(env, args[1], &argn) : NULL;
   char **envp = argv ? strings_arg(env, args[2], &envn) : NULL;
   char *cwd = envp ? string_arg(env, args[3]) : NULL;
   napi_value result = NULL;
   if (!cwd) goto done;
+  if (argc >= 9 && !(cgroups = strings_arg(env, args[8], &cgn))) goto done;
+  // Everything the child may need is made here: it shares this memory and must not allocate.
+  cg_msgs = calloc(cgn + 1, sizeof(char *));
+  sh_argv = calloc(argn + 2, sizeof(char *));
+  if (!cg_msgs || !sh_argv) {
+    throw_errno(env, ENOMEM, "spawn");
+    goto done;
+  }
+  for (uint32_t i = 0; i < cgn; i++) {
+    size_t n = strlen(cgroups[i]) + 64;
+    if (!(cg_msgs[i] = malloc(n))) {
+      throw_errno(env, ENOMEM, "spawn");
+      goto done;
+    }
+    snprintf(cg_msgs[i], n, "vigil: cannot join cgroup %s\n", cgroups[i]);
+  }
+  if (soft >= 0 || hard >= 0)
+    snprintf(nofile_msg, sizeof nofile_msg, "vigil: cannot set the nofile limit to %lld (hard %lld)\n",
+             (long long)soft, (long long)hard);
+  sh_argv[0] = "/bin/sh";
+  sh_argv[1] = file;
+  for (uint32_t i = 1; i < argn; i++) sh_argv[i + 1] = argv[i];
+  struct rlimit64_k {
+    unsigned long long cur, max;
+  } rl = {(unsigned long long)soft, (unsigned long long)hard};
+  long hz = sysconf(_SC_CLK_TCK);
+  struct timespec before, after;
 
   // The child shares the daemon's memory until exec (vfork): it may only make raw system calls, and no
   // signal handler of the daemon may run in it, so every signal is blocked around the vfork and the child
@@ -128,6 +175,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   volatile int child_errno = 0;
+  clock_gettime(CLOCK_BOOTTIME, &before);
   pid_t pid = vfork();
   if (pid == 0) {
     struct k_sigaction {
@@ -150,16 +198,35 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     if (!rc && syscall(SYS_dup2, out, 1) < 0) rc = errno;
     if (!rc && syscall(SYS_dup2, err, 2) < 0) rc = errno;
     if (!rc && syscall(SYS_chdir, cwd) < 0) rc = errno;
+    // The wrapper's work: as a failure of the service's run (exit 126, reason on its stderr), not of the spawn.
+    for (uint32_t i = 0; !rc && i < cgn; i++) {
+      int fd = (int)syscall(SYS_openat, AT_FDCWD, cgroups[i], O_WRONLY | O_CLOEXEC);
+      long w = fd < 0 ? -1 : syscall(SYS_write, fd, "0", 1);
+      if (fd >= 0) syscall(SYS_close, fd);
+      if (w != 1) {
+        syscall(SYS_write, 2, cg_msgs[i], strlen(cg_msgs[i]));
+        syscall(SYS_exit_group, 126);
+      }
+    }
+    if (!rc && soft >= 0 && hard >= 0 && syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &rl, NULL) < 0) {
+      syscall(SYS_write, 2, nofile_msg, strlen(nofile_msg));
+      syscall(SYS_exit_group, 126);
+    }
     if (!rc) {
       unsigned long none = 0;
       syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
       syscall(SYS_execve, file, argv, envp);
       rc = errno;
+      if (rc == ENOEXEC) {
+        syscall(SYS_execve, "/bin/sh", sh_argv, envp);
+        rc = errno;
+      }
     }
     child_errno = rc;
     syscall(SYS_exit_group, 127);
   }
   int spawn_errno = pid < 0 ? errno : child_errno;
+  clock_gettime(CLOCK_BOOTTIME, &after);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (pid > 0 && spawn_errno) {
     // It never ran: collect it here, so it is neither a zombie nor an exit the caller must handle.
@@ -170,12 +237,25 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     throw_errno(env, spawn_errno, file);
     goto done;
   }
-  napi_create_int32(env, pid, &result);
+  napi_value v;
+  if (napi_create_object(env, &result) != napi_ok) {
+    result = NULL;
+    goto done;
+  }
+  napi_create_int32(env, pid, &v);
+  napi_set_named_property(env, result, "pid", v);
+  long long t0 = hz > 0 ? ticks_at(&before, hz) : -1, t1 = hz > 0 ? ticks_at(&after, hz) : -2;
+  if (t0 == t1) napi_create_int64(env, t0, &v);
+  else napi_get_null(env, &v);
+  napi_set_named_property(env, result, "startTicks", v);
 
 done:
   free(file);
   free_strings(argv, argn);
   free_strings(envp, envn);
+  free_strings(cgroups, cgn);
+  free_strings(cg_msgs, cgn);
+  free(sh_argv);
   free(cwd);
   return result;
 }

@@ -433,6 +433,8 @@ function homeDirName(homeId: string): string {
 export interface CgroupAttempt {
   cgroup: ServiceCgroup | null;
   reason: string;
+  /** The cgroup was created by this attempt (so it has no OOM kill to count yet). */
+  fresh?: boolean;
 }
 
 /** The cgroup (v2) or cgroups (v1, one per hierarchy) of one service. */
@@ -477,15 +479,29 @@ export class ServiceCgroup {
     try {
       for (const p of support.parents) {
         const home = join(p.dir, homeDirName(homeId));
-        if (mkdirIfMissing(home)) made.push(home);
-        if (support.version === 2 && support.controllers.length > 0) {
-          const enabled = words(join(home, 'cgroup.subtree_control'));
-          const toEnable = support.controllers.filter((c) => !enabled.includes(c));
-          if (toEnable.length > 0)
-            writeFileSync(join(home, 'cgroup.subtree_control'), toEnable.map((c) => `+${c}`).join(' '));
-        }
+        const prepareHome = () => {
+          if (mkdirIfMissing(home)) made.push(home);
+          if (support.version === 2 && support.controllers.length > 0) {
+            const enabled = words(join(home, 'cgroup.subtree_control'));
+            const toEnable = support.controllers.filter((c) => !enabled.includes(c));
+            if (toEnable.length > 0)
+              writeFileSync(join(home, 'cgroup.subtree_control'), toEnable.map((c) => `+${c}`).join(' '));
+          }
+          homesReady.add(home);
+        };
+        if (!homesReady.has(home)) prepareHome();
         const dir = join(home, service);
-        if (mkdirIfMissing(dir)) made.push(dir);
+        let fresh: boolean;
+        try {
+          fresh = mkdirIfMissing(dir);
+        } catch (err) {
+          if (errCode(err) !== 'ENOENT') throw err;
+          // The home cgroup went (an empty one is removed by cleanup): make it again.
+          homesReady.delete(home);
+          prepareHome();
+          fresh = mkdirIfMissing(dir);
+        }
+        if (fresh) made.push(dir);
         dirs.push({ controller: p.controller, dir });
       }
     } catch (err) {
@@ -498,15 +514,23 @@ export class ServiceCgroup {
     const missingReason =
       lacks.length > 0 ? `no ${lacks.join(' or ')} controller in this cgroup; ${support.reason}` : undefined;
     const cg = new ServiceCgroup(support.version, dirs, controllers, missingReason);
+    // Made just now (every hierarchy): not frozen, no limit, no OOM kill yet; nothing to reset or read.
+    const fresh = dirs.every((d) => made.includes(d.dir));
     // A daemon that died in the middle of kill() may have left the cgroup frozen: a new run must not start frozen.
-    cg.thawNow();
+    if (!fresh) cg.thawNow();
     try {
-      cg.setLimits({ memoryBytes: limits.memoryBytes ?? null, tasks: limits.tasks ?? null });
+      const wanted = { memoryBytes: limits.memoryBytes ?? null, tasks: limits.tasks ?? null };
+      if (!fresh) cg.setLimits(wanted);
+      else
+        cg.setLimits({
+          ...(wanted.memoryBytes !== null ? { memoryBytes: wanted.memoryBytes } : {}),
+          ...(wanted.tasks !== null ? { tasks: wanted.tasks } : {}),
+        });
     } catch (err) {
       // Kept (it may hold a running service after a daemon restart); limitsApplied() reports the failure.
-      return { cgroup: cg, reason: errorMessage(err) };
+      return { cgroup: cg, reason: errorMessage(err), fresh };
     }
-    return { cgroup: cg, reason: cg.missingReason ?? 'ok' };
+    return { cgroup: cg, reason: cg.missingReason ?? 'ok', fresh };
   }
 
   /** Directories of this cgroup (one per hierarchy). */
@@ -736,6 +760,9 @@ export class ServiceCgroup {
   }
 }
 
+/** Home cgroups (`vigil-<homeId>` per hierarchy) known to exist and be set up, so a start skips them. */
+const homesReady = new Set<string>();
+
 function mkdirIfMissing(dir: string): boolean {
   try {
     mkdirSync(dir);
@@ -750,6 +777,7 @@ function mkdirIfMissing(dir: string): boolean {
 function tryRmdir(dir: string): string | null {
   try {
     rmdirSync(dir);
+    homesReady.delete(dir);
     return null;
   } catch (err) {
     return errCode(err) === 'ENOENT' ? null : errorMessage(err);

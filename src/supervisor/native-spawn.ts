@@ -4,7 +4,15 @@ import { constants } from 'node:os';
 
 /** The addon built from native/spawn.c by scripts/build-native.mjs. */
 interface Addon {
-  spawn(file: string, argv: string[], envp: string[], cwd: string, stdout: number, stderr: number): number;
+  spawn(
+    file: string,
+    argv: string[],
+    envp: string[],
+    cwd: string,
+    stdout: number,
+    stderr: number,
+    ...wrapper: [soft: number, hard: number, cgroupProcs: string[]] | []
+  ): { pid: number; startTicks: number | null };
   reap(pid: number): { code: number | null; signal: number | null } | null;
   pipeSize(fd: number, bytes: number): number;
   mkfifo(path: string): void;
@@ -19,6 +27,8 @@ export interface SpawnedChild {
   once(event: 'error', listener: (err: Error) => void): this;
   removeAllListeners(event?: string): this;
   unref(): void;
+  /** Start time in clock ticks since boot (as /proc/PID/stat shows it), when the spawn knew it exactly. */
+  readonly startTicks?: number | null;
 }
 
 let addon: Addon | null | undefined;
@@ -56,7 +66,10 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
 class NativeChild extends EventEmitter implements SpawnedChild {
   exitCode: number | null = null;
   signalCode: NodeJS.Signals | null = null;
-  constructor(readonly pid: number) {
+  constructor(
+    readonly pid: number,
+    readonly startTicks: number | null,
+  ) {
     super();
   }
   /** Like ChildProcess: a running child keeps the event loop alive until unref(). */
@@ -117,7 +130,17 @@ let listening = false;
 export function nativeSpawn(
   file: string,
   argv: string[],
-  opts: { cwd: string; env: Record<string, string>; stdout: number | 'ignore'; stderr: number | 'ignore' },
+  opts: {
+    cwd: string;
+    env: Record<string, string>;
+    stdout: number | 'ignore';
+    stderr: number | 'ignore';
+    /**
+     * The exec wrapper's work, done by the child itself before exec (no /bin/sh in between): its nofile
+     * limit and the cgroup.procs files it joins. A failure is the run's (exit 126, reason on stderr).
+     */
+    wrapper?: { nofile: { soft: number; hard: number }; cgroupProcs: string[] };
+  },
 ): SpawnedChild | null {
   const a = load();
   if (!a) return null;
@@ -126,15 +149,17 @@ export function nativeSpawn(
     process.on('SIGCHLD', reapAll);
   }
   const envp = Object.entries(opts.env).map(([k, v]) => `${k}=${v}`);
-  const pid = a.spawn(
+  const w = opts.wrapper;
+  const { pid, startTicks } = a.spawn(
     file,
     argv,
     envp,
     opts.cwd,
     opts.stdout === 'ignore' ? -1 : opts.stdout,
     opts.stderr === 'ignore' ? -1 : opts.stderr,
+    ...(w ? ([w.nofile.soft, w.nofile.hard, w.cgroupProcs] as [number, number, string[]]) : ([] as [])),
   );
-  const child = new NativeChild(pid);
+  const child = new NativeChild(pid, startTicks);
   children.set(pid, child);
   refedCount++;
   // Belt and braces: a SIGCHLD is never lost by Node, but a missed exit would leave a service unwatched.

@@ -121,6 +121,8 @@ export class Service {
   private cgroupKey = '';
   /** The next process, waiting (see standby.ts). */
   private standby: Standby | null = null;
+  /** Spawned by beginStart() and not recorded yet. */
+  private launching: Launched | null = null;
   private standbyTimer: NodeJS.Timeout | null = null;
   /** Standbys killed whose exit has not been seen yet: not members of the service's tree. */
   private readonly deadStandbys = new Set<number>();
@@ -148,7 +150,7 @@ export class Service {
 
   /** True while a process of this service may be alive. */
   get active(): boolean {
-    return this.pid !== null;
+    return this.pid !== null || this.launching !== null;
   }
 
   get uptimeMs(): number {
@@ -184,13 +186,29 @@ export class Service {
 
   /** Starts the service if it is not running; a start during backoff happens at once. */
   start(): void {
+    this.beginStart()?.();
+  }
+
+  /**
+   * start() in two halves, for starting many services at once: spawns now and returns the second half,
+   * which records the run (store, events, timers, health). The caller runs every second half after all the
+   * spawns, in the same turn of the event loop, so no exit or request can come in between; until then the
+   * service counts as active (max_concurrent). Null when it is already running.
+   */
+  beginStart(): (() => void) | null {
     if (this.stopping)
       throw new VigilError('SERVICE_STOPPING', `${this.name} is stopping; try again when it has stopped`);
     this.failedReason = null;
-    if (this.pid !== null) return;
+    if (this.pid !== null) return null;
     this.clearTimers();
     this.backoff = initialBackoff(this.config);
-    this.spawnNow();
+    const l = this.launch();
+    if (l && 'pid' in l) this.launching = l;
+    return () => {
+      this.launching = null;
+      if (l && 'pid' in l) this.commit(l, false);
+      else if (l) this.spawnFailed(l.error);
+    };
   }
 
   private spawnNow(fromCrash = false): void {
@@ -212,7 +230,7 @@ export class Service {
     const cwd = cfg.cwd ?? process.cwd();
     let child: SpawnedChild;
     try {
-      preflight(this.name, argv, cwd, env);
+      const program = preflight(this.name, argv, cwd, env);
       const id = resolveIdentity(this.name, cfg.user, cfg.group);
       if (id) Object.assign(env, { USER: id.name, LOGNAME: id.name, HOME: id.home });
       this.ctx.admit(this.name);
@@ -243,6 +261,7 @@ export class Service {
           // A wrapper running as another user cannot write cgroup.procs; the daemon moves it right after spawn.
           ...(cg && !id ? { cgroupProcs: cg.paths.map((d) => `${d}/cgroup.procs`).join(':') } : {}),
           ...fds,
+          program,
         });
       } finally {
         this.logs.afterSpawn();
@@ -275,7 +294,8 @@ export class Service {
     this.adopted = false;
     this.pid = pid;
     this.startedAt = Date.now();
-    this.startTicks = readStat(pid)?.startTicks ?? null;
+    // The spawn knows the start time exactly (almost always): no /proc read on the start path.
+    this.startTicks = child.startTicks ?? readStat(pid)?.startTicks ?? null;
     this.runId = this.ctx.store.beginRun(this.name, pid, this.startTicks, this.startedAt);
     child.once('exit', (code, signal) => this.onExit(code, signal, true));
     child.once('error', () => undefined); // exit follows
@@ -422,7 +442,7 @@ export class Service {
         ? applied.reason
         : null
       : a.reason;
-    this.oomBefore = a.cgroup?.oomKills() ?? 0;
+    this.oomBefore = a.cgroup && !a.fresh ? a.cgroup.oomKills() : 0;
   }
 
   private startHealth(pid: number, cwd: string, env: Record<string, string>): void {

@@ -41,16 +41,34 @@ export interface SpawnSpec {
   nofile: { soft: number; hard: number };
   /** cgroup.procs files to join before exec, colon-separated. */
   cgroupProcs?: string;
+  /**
+   * The program's resolved path (from preflight): given, and with the native addon, the child does the
+   * wrapper's work itself and execs it directly, without /bin/sh in between.
+   */
+  program?: string;
   stdout: number | 'ignore';
   stderr: number | 'ignore';
 }
 
 /**
- * Starts a service through the exec wrapper in its own session (process group): with vfork (native addon) where
- * the native addon is built (see native-spawn.ts), else with child_process (which forks the whole daemon),
- * and always with child_process for another user (the addon does not change identity).
+ * Starts a service in its own session (process group): with the native addon (see native-spawn.ts), by
+ * vfork and a direct exec of `program` (or of the exec wrapper, for a standby); else through the exec
+ * wrapper with child_process (which forks the whole daemon), and always so for another user (the addon
+ * does not change identity).
  */
 export function spawnService(spec: SpawnSpec): SpawnedChild {
+  if (spec.program !== undefined && spec.uid === undefined && spec.gid === undefined) {
+    // The wrapper's work (cgroups, nofile) done by the vforked child before it execs the program: one
+    // exec and no shell per start. Same outcome as the wrapper, failures included (exit 126, reason on stderr).
+    const child = nativeSpawn(spec.program, spec.argv, {
+      cwd: spec.cwd,
+      env: spec.env,
+      stdout: spec.stdout,
+      stderr: spec.stderr,
+      wrapper: { nofile: spec.nofile, cgroupProcs: spec.cgroupProcs ? spec.cgroupProcs.split(':') : [] },
+    });
+    if (child) return child;
+  }
   const args = [
     '-c',
     WRAPPER_SCRIPT,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -10,6 +10,7 @@ import {
   type SpawnedChild,
 } from '../../../src/supervisor/native-spawn.js';
 import { ensureFifo } from '../../../src/logs/fifo.js';
+import { readStat } from '../../../src/supervisor/proc.js';
 
 const status = nativeSpawnStatus();
 // CI builds the addon with VIGIL_REQUIRE_NATIVE=1, so there these tests always run.
@@ -106,5 +107,108 @@ test('native pipeSize: grows a FIFO to 1 MiB and reads it back', { skip }, () =>
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Runs `argv` through the addon with the wrapper's work; resolves with its exit and what it wrote. */
+async function direct(
+  file: string,
+  argv: string[],
+  wrapper: { nofile: { soft: number; hard: number }; cgroupProcs: string[] },
+): Promise<{ pid: number; code: number | null; out: string; err: string; limits: string; comm: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-direct-'));
+  try {
+    const out = openSync(join(dir, 'out'), 'w');
+    const err = openSync(join(dir, 'err'), 'w');
+    const c = nativeSpawn(file, argv, {
+      cwd: dir,
+      env: { PATH: '/usr/bin:/bin' },
+      stdout: out,
+      stderr: err,
+      wrapper,
+    })!;
+    closeSync(out);
+    closeSync(err);
+    let limits = '';
+    let comm = '';
+    try {
+      limits = readFileSync(`/proc/${c.pid}/limits`, 'utf8');
+      comm = readFileSync(`/proc/${c.pid}/comm`, 'utf8').trim();
+    } catch {
+      // already gone
+    }
+    const { code } = await exited(c);
+    return {
+      pid: c.pid!,
+      code,
+      out: readFileSync(join(dir, 'out'), 'utf8'),
+      err: readFileSync(join(dir, 'err'), 'utf8'),
+      limits,
+      comm,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test(
+  "native-spawn with the wrapper's work: the program itself is exec'd (no shell) with its nofile limit",
+  { skip },
+  async () => {
+    const r = await direct('/bin/sleep', ['sleep', '0.3'], {
+      nofile: { soft: 123, hard: 456 },
+      cgroupProcs: [],
+    });
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.comm, 'sleep', 'the pid spawned is the program from the first instant');
+    assert.match(r.limits, /Max open files\s+123\s+456\s+files/);
+  },
+);
+
+test(
+  "native-spawn with the wrapper's work: a cgroup it cannot join or a bad limit fails the run like the wrapper (126, reason on stderr)",
+  { skip },
+  async () => {
+    const cg = await direct('/bin/true', ['true'], {
+      nofile: { soft: 64, hard: 64 },
+      cgroupProcs: ['/nonexistent/vigil/cgroup.procs'],
+    });
+    assert.equal(cg.code, 126);
+    assert.equal(cg.err, 'vigil: cannot join cgroup /nonexistent/vigil/cgroup.procs\n');
+    const lim = await direct('/bin/true', ['true'], { nofile: { soft: 200, hard: 100 }, cgroupProcs: [] });
+    assert.equal(lim.code, 126);
+    assert.match(lim.err, /^vigil: cannot set the nofile limit to 200 \(hard 100\)\n$/);
+  },
+);
+
+test(
+  "native-spawn with the wrapper's work: a script without a #! line is run by /bin/sh, as sh would",
+  { skip },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-noshebang-'));
+    try {
+      const script = join(dir, 'job');
+      writeFileSync(script, 'echo "ran with $# args: $1"\n', { mode: 0o755 });
+      const r = await direct(script, ['job', 'first'], { nofile: { soft: 64, hard: 64 }, cgroupProcs: [] });
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out, 'ran with 1 args: first\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test('native-spawn knows the start time /proc shows, without reading /proc', { skip }, async () => {
+  const kids = Array.from({ length: 40 }, () =>
+    nativeSpawn('/bin/sleep', ['sleep', '5'], { cwd: '/', env: {}, stdout: 'ignore', stderr: 'ignore' })!,
+  );
+  try {
+    const known = kids.filter((c) => c.startTicks !== null && c.startTicks !== undefined);
+    // A spawn that straddles a clock tick (10 ms) reports null; most do not.
+    assert.ok(known.length >= 20, `${known.length} of 40 knew their start time`);
+    for (const c of known) assert.equal(c.startTicks, readStat(c.pid!)!.startTicks, `pid ${c.pid}`);
+  } finally {
+    for (const c of kids) process.kill(c.pid!, 'SIGKILL');
+    await Promise.all(kids.map(exited));
   }
 });
