@@ -21,10 +21,14 @@ const median = (xs: number[]) => {
   return s.length ? (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2 : NaN;
 };
 
-async function measure(tool: Tool, tag: string): Promise<{ all: number[]; cli: number[] }> {
+async function measure(
+  tool: Tool,
+  tag: string,
+): Promise<{ all: number[]; cli: number[]; removed: number[] }> {
   const sleepBin = execFileSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).trim();
   const all: number[] = [];
   const cli: number[] = [];
+  const removed: number[] = [];
   await tool.start();
   await sleep(2000);
   for (let r = 0; r < ROUNDS; r++) {
@@ -52,14 +56,17 @@ async function measure(tool: Tool, tag: string): Promise<{ all: number[]; cli: n
     await adding;
     all.push(allMs);
     cli.push(cliMs);
-    process.stderr.write(
-      `[${tool.name}] round ${r + 1}: all running ${allMs.toFixed(0)} ms, CLI ${cliMs.toFixed(0)} ms\n`,
-    );
+    const r0 = nowMs();
     await tool.removeAll();
+    removed.push(nowMs() - r0);
+    process.stderr.write(
+      `[${tool.name}] round ${r + 1}: all running ${allMs.toFixed(0)} ms, CLI ${cliMs.toFixed(0)} ms, ` +
+        `all removed (CLI returned) ${removed.at(-1)!.toFixed(0)} ms\n`,
+    );
     await sleep(1500);
   }
   await tool.shutdown();
-  return { all, cli };
+  return { all, cli, removed };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-start-many-'));
@@ -76,7 +83,7 @@ try {
     console.log(
       `${tool.name}: ${SERVICES} services, ${ROUNDS} rounds: all running median ${(median(r.all) / 1000).toFixed(3)} s ` +
         `(min ${(Math.min(...r.all) / 1000).toFixed(3)}, max ${(Math.max(...r.all) / 1000).toFixed(3)}); ` +
-        `CLI returned median ${(median(r.cli) / 1000).toFixed(3)} s`,
+        `CLI returned median ${(median(r.cli) / 1000).toFixed(3)} s; removing them all: median ${(median(r.removed) / 1000).toFixed(3)} s`,
     );
   }
 } finally {

@@ -160,12 +160,10 @@ export class Supervisor extends EventEmitter {
         );
       }
     }
-    for (const [name, src] of [...this.sources]) {
-      if (src.source === 'file' && !(name in services)) {
-        await this.remove(name);
-        result.removed.push(name);
-      }
-    }
+    // Removed services stop together (each within its own grace period), as `down` stops them.
+    const gone = [...this.sources].filter(([name, src]) => src.source === 'file' && !(name in services));
+    await Promise.all(gone.map(([name]) => this.remove(name)));
+    result.removed.push(...gone.map(([name]) => name));
     const toStart: Service[] = [];
     for (const [name, config] of Object.entries(services)) {
       const existing = this.services.get(name);
