@@ -103,6 +103,20 @@ export function spawnService(spec: SpawnSpec): SpawnedChild {
  * Returns the resolved program path.
  */
 export function preflight(service: string, argv: string[], cwd: string, env: Record<string, string>): string {
+  // Many services started in one go (apply) often share a program and folder: checked once per batch.
+  const key = `${cwd}\0${env.PATH ?? ''}\0${argv[0] ?? ''}`;
+  const known = checkedThisTurn.get(key);
+  if (known !== undefined) return known;
+  const found = check(service, argv, cwd, env);
+  if (checkedThisTurn.size === 0) queueMicrotask(() => checkedThisTurn.clear());
+  checkedThisTurn.set(key, found);
+  return found;
+}
+
+/** Successful preflights of the current synchronous run of code (cleared as soon as it ends). */
+const checkedThisTurn = new Map<string, string>();
+
+function check(service: string, argv: string[], cwd: string, env: Record<string, string>): string {
   let st;
   try {
     st = statSync(cwd);
