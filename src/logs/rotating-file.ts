@@ -143,7 +143,7 @@ export class RotatingFile {
       fd = openSync(this.opts.path, 'a', 0o644);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      mkdirSync(dirname(this.opts.path), { recursive: true });
+      makeDir(dirname(this.opts.path));
       fd = openSync(this.opts.path, 'a', 0o644);
     }
     this.fd = fd;
@@ -496,6 +496,26 @@ export class RotatingFile {
         this.opts.hooks?.onCompressed?.();
       });
     this.jobs.add(job);
+  }
+}
+
+/**
+ * `mkdir -p` that throws the real cause: Node's recursive mkdir reports ENOENT where the kernel said
+ * EROFS (and the like), which would name the wrong problem in the disk-full event.
+ */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return; // a file in the way is reported by the open that follows
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw err;
+    makeDir(dirname(dir));
+    try {
+      mkdirSync(dir);
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again;
+    }
   }
 }
 
