@@ -1,5 +1,6 @@
 import {
   closeSync,
+  constants,
   createReadStream,
   createWriteStream,
   fstatSync,
@@ -100,11 +101,25 @@ export class RotatingFile {
 
   constructor(private readonly opts: RotatingFileOptions) {}
 
-  /** Opens (creating if needed) the active file for appending. */
+  /**
+   * Opens the active file for appending if it exists. A missing file (or folder) is not created here:
+   * the first write creates it, so a service that prints nothing costs no inode and leaves no empty file.
+   */
   open(): void {
-    this.openActive();
-    this.projSize = this.fileSize;
+    this.projSize = 0;
     this.projAtLineStart = true;
+    this.fileSize = 0;
+    this.lastLineEnd = 0;
+    try {
+      this.fd = openSync(this.opts.path, constants.O_WRONLY | constants.O_APPEND);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return; // created by the first write
+      throw err;
+    }
+    this.fileSize = fstatSync(this.fd).size;
+    this.lastLineEnd = this.fileSize;
+    this.projSize = this.fileSize;
     if (this.fileSize > 0) {
       // A handover may have left the last line open; the next reader must know.
       const rfd = openSync(this.opts.path, 'r');
@@ -118,11 +133,21 @@ export class RotatingFile {
     }
   }
 
-  /** Opens the active file; the queue's projections are left alone (items may already wait for it). */
+  /**
+   * Opens the active file, creating it and its folder if needed; the queue's projections are left
+   * alone (items may already wait for it). Throws what creation met (ENOSPC, EACCES, …).
+   */
   private openActive(): void {
-    mkdirSync(dirname(this.opts.path), { recursive: true });
-    this.fd = openSync(this.opts.path, 'a', 0o644);
-    this.fileSize = fstatSync(this.fd).size;
+    let fd: number;
+    try {
+      fd = openSync(this.opts.path, 'a', 0o644);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      makeDir(dirname(this.opts.path));
+      fd = openSync(this.opts.path, 'a', 0o644);
+    }
+    this.fd = fd;
+    this.fileSize = fstatSync(fd).size;
     this.lastLineEnd = this.fileSize;
   }
 
@@ -161,10 +186,11 @@ export class RotatingFile {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    if (this.full && this.pendingDropped > 0 && this.fd !== null) {
+    if (this.full && this.pendingDropped > 0) {
       // Last attempt so that the loss is recorded in the file too; the count is in stats regardless.
       try {
-        writeSync(this.fd, droppedMarker(this.pendingDropped));
+        if (this.fd === null) this.openActive();
+        writeSync(this.fd as number, droppedMarker(this.pendingDropped));
         this.pendingDropped = 0;
       } catch {
         // still full
@@ -251,15 +277,22 @@ export class RotatingFile {
 
   private writeBatch(batch: Buffer[], bytes: number): void {
     if (this.fd === null) {
-      this.fail(Object.assign(new Error('log file not open'), { code: 'EBADF' }), batch);
-      return;
+      // First output (or the file could not be reopened after a rotation): create it now. A failure
+      // is handled like a failed write: lines dropped and counted, retried, recovered.
+      try {
+        this.openActive();
+      } catch (err) {
+        this.fail(err as NodeJS.ErrnoException, batch);
+        return;
+      }
     }
+    const fd = this.fd as number;
     let rest = batch;
     let left = bytes;
     while (left > 0) {
       let n: number;
       try {
-        n = rest.length === 1 ? writeSync(this.fd, rest[0] as Buffer) : writevSync(this.fd, rest);
+        n = rest.length === 1 ? writeSync(fd, rest[0] as Buffer) : writevSync(fd, rest);
       } catch (err) {
         this.fail(err as NodeJS.ErrnoException, rest);
         return;
@@ -327,19 +360,25 @@ export class RotatingFile {
 
   private retry(): void {
     if (this.closed) return;
-    statfs(dirname(this.opts.path), (err, st) => {
-      if (this.closed) return;
-      if (!err && st.bavail * st.bsize < (this.opts.recoverFreeBytes ?? 1024 * 1024)) {
-        this.scheduleRetry();
-        return;
-      }
-      this.retryWrite();
-    });
+    const dir = dirname(this.opts.path);
+    const check = (path: string, fallback: string | null): void => {
+      statfs(path, (err, st) => {
+        if (this.closed) return;
+        // The folder may not exist yet (its creation is what failed): ask the folder it goes into.
+        if (err?.code === 'ENOENT' && fallback !== null) return check(fallback, null);
+        if (!err && st.bavail * st.bsize < (this.opts.recoverFreeBytes ?? 1024 * 1024)) {
+          this.scheduleRetry();
+          return;
+        }
+        this.retryWrite();
+      });
+    };
+    check(dir, dirname(dir));
   }
 
   private retryWrite(): void {
     try {
-      if (this.fd === null) this.open();
+      if (this.fd === null) this.openActive();
     } catch {
       this.scheduleRetry();
       return;
@@ -457,6 +496,26 @@ export class RotatingFile {
         this.opts.hooks?.onCompressed?.();
       });
     this.jobs.add(job);
+  }
+}
+
+/**
+ * `mkdir -p` that throws the real cause: Node's recursive mkdir reports ENOENT where the kernel said
+ * EROFS (and the like), which would name the wrong problem in the disk-full event.
+ */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return; // a file in the way is reported by the open that follows
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw err;
+    makeDir(dirname(dir));
+    try {
+      mkdirSync(dir);
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { EventEmitter, once } from 'node:events';
-import { closeSync, constants, mkdirSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, openSync, rmSync } from 'node:fs';
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import { ensureFifo } from './fifo.js';
 import type { GlobalBudget } from './global-budget.js';
@@ -89,7 +89,8 @@ interface StreamState {
 }
 
 /**
- * Captures one service's stdout and stderr through FIFOs into rotated log files.
+ * Captures one service's stdout and stderr through FIFOs into rotated log files (created with the
+ * first output).
  * Events: 'line' (LineEvent; lines are only split out when someone listens), 'disk-full'
  * ({service, stream, code}), 'disk-recovered' ({service, stream, dropped}), 'dropped'
  * ({service, stream, count}).
@@ -112,8 +113,9 @@ export class ServiceLogs extends EventEmitter {
     this.service = opts.service;
     this.options = resolveLogOptions(opts.options);
     this.budget = opts.budget;
+    // The folder and files are made by the first output (RotatingFile), not here: adding a service
+    // creates no inode on the log disk, and one that prints nothing leaves no empty files.
     this.dir = serviceLogDir(opts.home, opts.service);
-    mkdirSync(this.dir, { recursive: true });
     const make = (name: StreamName): StreamState => {
       const file = new RotatingFile({
         path: activeLogPath(this.home, this.service, name),
