@@ -9,7 +9,7 @@ import type { Alert } from '../alerts/index.js';
 import type { ScheduleEntry } from '../schedule/enforcer.js';
 import type { HistoryPoint } from '../store/history.js';
 import { VigilError } from '../errors.js';
-import { open, send, type HttpReply } from './http.js';
+import { open, readText, send, type HttpReply } from './http.js';
 
 export const DEFAULT_PORT = 7171;
 
@@ -227,9 +227,7 @@ export class VigilClient {
     }
     const status = res.statusCode ?? 0;
     if (status !== 200) {
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      const text = Buffer.concat(chunks).toString('utf8');
+      const text = await readText(res);
       let e: { code?: string; message?: string } | undefined;
       try {
         e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;

@@ -33,10 +33,15 @@ export function open(url: string, opts: HttpOptions = {}): Promise<IncomingMessa
   });
 }
 
+/** Reads a reply's whole body as text. */
+export async function readText(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Sends a request and reads the whole reply. */
 export async function send(url: string, opts: HttpOptions = {}): Promise<HttpReply> {
   const res = await open(url, opts);
-  const chunks: Buffer[] = [];
-  for await (const c of res) chunks.push(c as Buffer);
-  return { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') };
+  return { status: res.statusCode ?? 0, text: await readText(res) };
 }

@@ -35,6 +35,11 @@ function isMemoryFs(path: string): boolean {
  */
 function privateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  checkPrivate(dir);
+}
+
+/** Throws unless `dir` is a real folder owned by this user that nobody else can enter. */
+function checkPrivate(dir: string): void {
   const st = lstatSync(dir);
   const uid = process.getuid?.() ?? st.uid;
   if (!st.isDirectory()) throw new Error(`${dir} is not a folder`);
@@ -88,13 +93,9 @@ export function resolveRuntimeDir(
   }
   if (previous && isAbsolute(previous)) {
     try {
-      if (previous === fallback) {
-        lstatSync(previous);
-      } else {
-        const st = lstatSync(previous);
-        if (!st.isDirectory()) throw new Error('gone');
-        privateDir(previous);
-      }
+      // Still there (not after a reboot) and still safe; never recreated here.
+      if (previous === fallback) lstatSync(previous);
+      else checkPrivate(previous);
       return {
         dir: previous,
         kind: isMemoryFs(previous) ? 'memory' : 'home',

@@ -519,13 +519,10 @@ export class ServiceCgroup {
     // A daemon that died in the middle of kill() may have left the cgroup frozen: a new run must not start frozen.
     if (!fresh) cg.thawNow();
     try {
-      const wanted = { memoryBytes: limits.memoryBytes ?? null, tasks: limits.tasks ?? null };
-      if (!fresh) cg.setLimits(wanted);
-      else
-        cg.setLimits({
-          ...(wanted.memoryBytes !== null ? { memoryBytes: wanted.memoryBytes } : {}),
-          ...(wanted.tasks !== null ? { tasks: wanted.tasks } : {}),
-        });
+      // An existing cgroup may hold an old limit: an absent one is removed (null). A fresh one has none.
+      const memoryBytes = limits.memoryBytes ?? (fresh ? undefined : null);
+      const tasks = limits.tasks ?? (fresh ? undefined : null);
+      cg.setLimits({ memoryBytes, tasks });
     } catch (err) {
       // Kept (it may hold a running service after a daemon restart); limitsApplied() reports the failure.
       return { cgroup: cg, reason: errorMessage(err), fresh };
@@ -536,6 +533,11 @@ export class ServiceCgroup {
   /** Directories of this cgroup (one per hierarchy). */
   get paths(): string[] {
     return this.dirs.map((d) => d.dir);
+  }
+
+  /** Every hierarchy's cgroup.procs file: a new process writes itself into each before exec. */
+  get procsFiles(): string[] {
+    return this.dirs.map((d) => join(d.dir, 'cgroup.procs'));
   }
 
   /** The cgroup.procs file the exec wrapper writes its pid into before exec. */

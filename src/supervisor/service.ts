@@ -206,13 +206,16 @@ export class Service {
     if (l && 'pid' in l) this.launching = l;
     return () => {
       this.launching = null;
-      if (l && 'pid' in l) this.commit(l, false);
-      else if (l) this.spawnFailed(l.error);
+      this.settle(l, false);
     };
   }
 
   private spawnNow(fromCrash = false): void {
-    const l = this.launch();
+    this.settle(this.launch(), fromCrash);
+  }
+
+  /** After launch(): records the process, or the failure (null: the error arrives later as an event). */
+  private settle(l: ReturnType<Service['launch']>, fromCrash: boolean): void {
     if (l && 'pid' in l) this.commit(l, fromCrash);
     else if (l) this.spawnFailed(l.error);
   }
@@ -259,7 +262,7 @@ export class Service {
           nofile: this.nofile(),
           ...(id ? { uid: id.uid, gid: id.gid } : {}),
           // A wrapper running as another user cannot write cgroup.procs; the daemon moves it right after spawn.
-          ...(cg && !id ? { cgroupProcs: cg.paths.map((d) => `${d}/cgroup.procs`).join(':') } : {}),
+          ...(cg && !id ? { cgroupProcs: cg.procsFiles } : {}),
           ...fds,
           program,
         });
@@ -364,7 +367,7 @@ export class Service {
           cwd,
           env,
           nofile: this.nofile(),
-          ...(cg ? { cgroupProcs: cg.paths.map((d) => `${d}/cgroup.procs`).join(':') } : {}),
+          ...(cg ? { cgroupProcs: cg.procsFiles } : {}),
         },
         go,
         this.logs.fifoPaths(),
@@ -591,8 +594,7 @@ export class Service {
     }
     if (now) {
       this.restarts += 1;
-      if (launched && 'pid' in launched) this.commit(launched, true);
-      else if (launched) this.spawnFailed(launched.error);
+      this.settle(launched, true);
     }
     if (runId !== null) {
       this.ctx.store.endRun(runId, {

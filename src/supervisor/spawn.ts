@@ -39,8 +39,8 @@ export interface SpawnSpec {
   uid?: number;
   gid?: number;
   nofile: { soft: number; hard: number };
-  /** cgroup.procs files to join before exec, colon-separated. */
-  cgroupProcs?: string;
+  /** cgroup.procs files to join before exec (one per v1 hierarchy). */
+  cgroupProcs?: string[];
   /**
    * The program's resolved path (from preflight): given, and with the native addon, the child does the
    * wrapper's work itself and execs it directly, without /bin/sh in between.
@@ -65,7 +65,7 @@ export function spawnService(spec: SpawnSpec): SpawnedChild {
       env: spec.env,
       stdout: spec.stdout,
       stderr: spec.stderr,
-      wrapper: { nofile: spec.nofile, cgroupProcs: spec.cgroupProcs ? spec.cgroupProcs.split(':') : [] },
+      wrapper: { nofile: spec.nofile, cgroupProcs: spec.cgroupProcs ?? [] },
     });
     if (child) return child;
   }
@@ -75,7 +75,7 @@ export function spawnService(spec: SpawnSpec): SpawnedChild {
     'vigil-exec',
     String(spec.nofile.soft),
     String(spec.nofile.hard),
-    spec.cgroupProcs ?? '',
+    (spec.cgroupProcs ?? []).join(':'),
     ...spec.argv,
   ];
   if (spec.uid === undefined && spec.gid === undefined) {

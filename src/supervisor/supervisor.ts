@@ -100,10 +100,15 @@ export class Supervisor extends EventEmitter {
 
   start(name: string): Service {
     const svc = this.get(name);
-    this.emit('manual', { name, action: 'start' }); // the schedule records the override
-    this.store.setDesired(name, 'running');
+    this.recordStart(name);
     svc.start();
     return svc;
+  }
+
+  /** A start by hand or by a file: the schedule records the override, the store the wish. */
+  private recordStart(name: string): void {
+    this.emit('manual', { name, action: 'start' });
+    this.store.setDesired(name, 'running');
   }
 
   async stop(name: string): Promise<Survivor[]> {
@@ -194,7 +199,7 @@ export class Supervisor extends EventEmitter {
         result.updated.push(name);
       }
     }
-    this.startMany(toStart);
+    this.startMany(toStart, { record: true });
     return result;
   }
 
@@ -203,7 +208,7 @@ export class Supervisor extends EventEmitter {
    * any run is recorded (the records follow in the same turn of the event loop), so the last service of a
    * hundred does not wait for the bookkeeping of the ninety-nine before it.
    */
-  private startMany(services: Service[]): void {
+  private startMany(services: Service[], opts: { record: boolean }): void {
     if (services.length === 0) return;
     try {
       ensureFifos(services.flatMap((s) => s.fifoPaths()));
@@ -218,8 +223,7 @@ export class Supervisor extends EventEmitter {
       }
     } finally {
       for (const [svc, f] of finish) {
-        this.emit('manual', { name: svc.name, action: 'start' }); // as start() does
-        this.store.setDesired(svc.name, 'running');
+        if (opts.record) this.recordStart(svc.name);
         f();
       }
     }
@@ -282,14 +286,8 @@ export class Supervisor extends EventEmitter {
         }
       }
     }
-    if (toStart.length > 0) {
-      try {
-        ensureFifos(toStart.flatMap((s) => s.fifoPaths()));
-      } catch {
-        // Each start makes its own FIFOs and reports the failure against its service.
-      }
-      for (const svc of toStart) svc.start();
-    }
+    // Not recorded as starts: they were running (desired) before the daemon went down.
+    this.startMany(toStart, { record: false });
     // Runs of services that no longer exist.
     for (const run of open.values()) {
       this.store.endRun(run.id, {

@@ -222,7 +222,7 @@ for (const version of [1, 2] as const) {
         cwd: '/',
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
         nofile: { soft: 256, hard: 1024 },
-        cgroupProcs: cg.procsPath,
+        cgroupProcs: [cg.procsPath],
         stdout: 'ignore',
         stderr: 'ignore',
       });
